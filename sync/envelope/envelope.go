@@ -65,6 +65,11 @@ func Seal(pub *PublicKey, p *api.Profile) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("seal: header: %w", err)
 	}
+	if len(hb) > maxHeaderBytes {
+		// Open refuses such a header: an envelope sealed with it would be
+		// queued as "saved" yet could never be opened by the service.
+		return nil, fmt.Errorf("seal: header is %d bytes, limit %d", len(hb), maxHeaderBytes)
+	}
 	_, kdf, aead, err := pub.Suite.parts()
 	if err != nil {
 		return nil, fmt.Errorf("seal: %w", err)

@@ -1,0 +1,22 @@
+// Package service is the reference central verification service: the server
+// side of the contract in package api, used by cmd/verifyd, `make run` and the
+// end-to-end tests, and small enough to read in one sitting.
+//
+// It stores every sealed profile exactly once in bbolt (fsync on every
+// commit, so a 201 means the envelope is on disk), answers replays of the same
+// Idempotency-Key with the same answer, and decrypts only when a reviewer looks
+// at a profile: envelopes stay sealed at rest, and the only trace of an email
+// on disk is an HMAC under a per-installation secret, so account lookups work
+// without a plaintext email index.
+//
+// Routes (Go 1.22 ServeMux patterns):
+//
+//	PUT  /v1/profiles/{id}             device-authenticated ingest
+//	GET  /v1/profiles/{id}/status      review state of one profile
+//	POST /v1/accounts/lookup           does an account exist (rate limited per device)
+//	POST /v1/devices/{id}/heartbeat    last seen, version, health, queue depth
+//	GET  /healthz                      readiness, no auth
+//	/review/...                        reviewer pages and JSON, HTTP Basic auth
+//
+// Every error answer is an RFC 9457 problem document (application/problem+json).
+package service
