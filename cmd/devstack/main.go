@@ -1,0 +1,77 @@
+// Binary devstack runs the reference verification service and a kiosk with
+// simulated camera and cradle on loopback, for `make run`, and prints where
+// to find them.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/idkiosk/idkiosk/cmd/internal/stack"
+)
+
+func main() {
+	state := flag.String("state", ".run", "state directory (keys, queue, service data)")
+	bin := flag.String("bin", "bin", "directory with the verifyd and kioskd binaries")
+	verifyd := flag.String("verifyd", "127.0.0.1:8700", "verifyd listen address")
+	kiosk := flag.String("kiosk", "127.0.0.1:8080", "kiosk UI listen address")
+	flag.Parse()
+	log.SetFlags(0)
+
+	s, err := stack.Prepare(stack.Options{
+		Dir: *state, Bin: *bin, VerifydAddr: *verifyd, KioskAddr: *kiosk, Demo: true,
+		// Known accounts for the demo's "account lookup" and status screens.
+		Accounts: []string{"learner@example.com", "ana.garcia@example.com"},
+	})
+	if err != nil {
+		log.Fatalf("devstack: %v", err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	logs, err := os.OpenFile(s.Path("stack.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		log.Fatalf("devstack: %v", err)
+	}
+	defer logs.Close()
+	v, err := s.StartVerifyd(ctx, logs)
+	if err != nil {
+		log.Fatalf("devstack: %v (logs: %s)", err, logs.Name())
+	}
+	k, err := s.StartKioskd(ctx, logs)
+	if err != nil {
+		v.Stop()
+		log.Fatalf("devstack: %v (logs: %s)", err, logs.Name())
+	}
+
+	fmt.Printf(`
+idkiosk is running (simulated camera and cradle).
+
+  Kiosk (learner UI):      http://%s/
+  Review page (verifyd):   http://%s/review
+    user: reviewer   password: %s
+
+  Logs: %s
+  Stop with Ctrl-C.
+`, s.KioskAddr, s.VerifydAddr, s.ReviewPassword, logs.Name())
+
+	select {
+	case <-ctx.Done():
+	case <-k.Done():
+		log.Printf("kioskd exited; see %s", logs.Name())
+	case <-v.Done():
+		log.Printf("verifyd exited; see %s", logs.Name())
+	}
+	// The kiosk first, so its last upload finishes against a live service.
+	if err := k.Stop(); err != nil {
+		log.Printf("stop kioskd: %v", err)
+	}
+	if err := v.Stop(); err != nil {
+		log.Printf("stop verifyd: %v", err)
+	}
+}

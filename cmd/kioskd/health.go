@@ -1,0 +1,54 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/idkiosk/idkiosk/capture"
+	"github.com/idkiosk/idkiosk/sync/outbox"
+	"github.com/idkiosk/idkiosk/sync/upload"
+)
+
+// health is the /healthz answer: enough for the dev stack to know kioskd is
+// up and for staff tools to see the queue, and no personal data.
+type health struct {
+	Status string `json:"status"` // ok | degraded
+	Camera string `json:"camera"`
+	Queue  struct {
+		Queued    int        `json:"queued"`
+		Dead      int        `json:"dead"`
+		Delivered int        `json:"delivered"`
+		Oldest    *time.Time `json:"oldest,omitempty"`
+	} `json:"queue"`
+	Upload struct {
+		LastError   string     `json:"last_error,omitempty"`
+		LastSuccess *time.Time `json:"last_success,omitempty"`
+	} `json:"upload"`
+}
+
+func healthHandler(cam *capture.Runner, box *outbox.Outbox, up *upload.Uploader) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := health{Status: "ok", Camera: cam.State().String()}
+		st, err := box.Stats()
+		if err != nil {
+			http.Error(w, "queue unreadable", http.StatusServiceUnavailable)
+			return
+		}
+		h.Queue.Queued, h.Queue.Dead, h.Queue.Delivered = st.Queued, st.Dead, st.Delivered
+		if !st.Oldest.IsZero() {
+			h.Queue.Oldest = &st.Oldest
+		}
+		us := up.Stats()
+		h.Upload.LastError = us.LastError
+		if !us.LastSuccess.IsZero() {
+			h.Upload.LastSuccess = &us.LastSuccess
+		}
+		if cam.State() != capture.StateStreaming || st.Dead > 0 {
+			h.Status = "degraded"
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		json.NewEncoder(w).Encode(h)
+	})
+}

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/idkiosk/idkiosk/capture"
+	"github.com/idkiosk/idkiosk/cmd/kioskd/config"
+	kioskui "github.com/idkiosk/idkiosk/kiosk-ui"
+	"github.com/idkiosk/idkiosk/kiosk-ui/session"
+	"github.com/idkiosk/idkiosk/sync/client"
+	"github.com/idkiosk/idkiosk/sync/envelope"
+	"github.com/idkiosk/idkiosk/sync/outbox"
+	"github.com/idkiosk/idkiosk/sync/upload"
+)
+
+// shutdownGrace bounds how long a SIGTERM waits for open requests. A save
+// in progress is not bounded by it: the session waits for the commit.
+const shutdownGrace = 10 * time.Second
+
+// run wires the parts and serves until ctx ends, then stops them in the
+// order that loses nothing: stop taking requests, let the session finish an
+// in-flight save, stop the uploader, and only then close the outbox.
+func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	if err := os.MkdirAll(cfg.Device.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	key, err := envelope.LoadPublicKey(cfg.Service.PublicKey)
+	if err != nil {
+		return err
+	}
+	token, err := readToken(cfg.Service.DeviceTokenFile)
+	if err != nil {
+		return err
+	}
+	box, err := outbox.Open(cfg.QueuePath(), outbox.Options{
+		MaxItems: cfg.Queue.MaxItems,
+		MaxBytes: int64(cfg.Queue.MaxMB) << 20,
+	})
+	if err != nil {
+		return fmt.Errorf("open queue %s: %w", cfg.QueuePath(), err)
+	}
+	defer box.Close()
+
+	cli, err := client.New(client.Options{
+		BaseURL: cfg.Service.URL, DeviceID: cfg.Device.ID, Token: token,
+		Timeout: cfg.Service.Timeout, Log: log.With("part", "client"), Version: version,
+		// One quick retry smooths a blip; longer outages are the
+		// uploader's job, with its backoff stored durably.
+		RetryMax: 1, MinWait: 500 * time.Millisecond, MaxWait: 2 * time.Second,
+	})
+	if err != nil {
+		return err
+	}
+
+	hw, err := newHardware(cfg)
+	if err != nil {
+		return err
+	}
+	defer hw.close()
+
+	hub := capture.NewHub()
+	camera := &capture.Runner{Camera: hw.camera, Hub: hub, Log: log.With("part", "camera")}
+
+	deps := session.Deps{
+		Camera:   hub,
+		Saver:    sealingSaver{key: key, box: box},
+		Accounts: cli,
+		Log:      log.With("part", "session"),
+	}
+	if hw.cradle != nil {
+		deps.Cradle = hw.cradle
+	}
+	sess := session.New(session.Config{
+		DeviceID:        cfg.Device.ID,
+		Languages:       cfg.UI.Languages,
+		DefaultLanguage: cfg.UI.DefaultLanguage,
+		IdleTimeout:     cfg.UI.IdleTimeout,
+		IdleWarning:     cfg.UI.IdleWarning,
+		ReceiptTimeout:  cfg.UI.ReceiptTimeout,
+		CradleSettle:    cfg.Cradle.Settle,
+	}, deps)
+
+	uploader := &upload.Uploader{
+		Outbox: box, Client: cli, Log: log.With("part", "upload"),
+		MinBackoff: cfg.Service.MinBackoff, MaxBackoff: cfg.Service.MaxBackoff,
+	}
+
+	uiCfg := kioskui.ServerConfig{
+		Preview:      capture.PreviewHandler(hub, capture.PreviewOptions{MaxFPS: cfg.Camera.PreviewFPS}),
+		AllowedHosts: allowedHosts(cfg.UI.Listen),
+		Log:          log.With("part", "ui"),
+	}
+	if cfg.UI.Demo && hw.demo != nil {
+		uiCfg.Demo = hw.demo
+	}
+	ui := kioskui.NewServer(uiCfg, sess)
+
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", healthHandler(camera, box, uploader))
+	mux.Handle("/", ui.Handler())
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	srv.RegisterOnShutdown(ui.Close)
+	ln, err := net.Listen("tcp", cfg.UI.Listen)
+	if err != nil {
+		return fmt.Errorf("ui listen: %w", err)
+	}
+
+	// Each part runs under its own context so shutdown can stop them in order.
+	var wg sync.WaitGroup
+	goRun := func(name string, ctx context.Context, f func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				log.Error("part stopped", "part", name, "err", err)
+			}
+		}()
+	}
+	partsCtx, stopParts := context.WithCancel(context.WithoutCancel(ctx))
+	sessCtx, stopSession := context.WithCancel(context.WithoutCancel(ctx))
+	goRun("camera", partsCtx, camera.Run)
+	goRun("upload", partsCtx, uploader.Run)
+	if hw.follow != nil {
+		goRun("sim-scene", partsCtx, func(ctx context.Context) error { return hw.follow(ctx, sess) })
+	}
+	sessDone := make(chan struct{})
+	go func() {
+		defer close(sessDone)
+		if err := sess.Run(sessCtx); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("session stopped", "err", err)
+		}
+	}()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	log.Info("kioskd serving", "ui", "http://"+ln.Addr().String()+"/", "device", cfg.Device.ID,
+		"camera", cfg.Camera.Driver, "cradle", cfg.Cradle.Driver, "version", version)
+
+	var err2 error
+	select {
+	case <-ctx.Done():
+		log.Info("stopping", "cause", context.Cause(ctx))
+	case err2 = <-serveErr:
+		err2 = fmt.Errorf("ui server: %w", err2)
+	}
+	shCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shCtx); err != nil {
+		log.Warn("ui shutdown", "err", err)
+	}
+	stopSession()
+	<-sessDone // an in-flight save has committed (or failed) by now
+	stopParts()
+	wg.Wait()
+	return err2
+}
+
+// readToken reads the device token; whitespace around it is ignored.
+func readToken(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("device token: %w", err)
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" {
+		return "", fmt.Errorf("device token: %s is empty", path)
+	}
+	return tok, nil
+}
+
+// allowedHosts lists the Host headers the UI accepts: the listen address as
+// configured plus its "localhost" and 127.0.0.1 spellings. Anything else is a
+// DNS-rebinding attempt by a page in the kiosk browser.
+func allowedHosts(listen string) []string {
+	_, port, err := net.SplitHostPort(listen)
+	if err != nil || port == "0" {
+		return nil // any loopback name: the kioskui default
+	}
+	return []string{listen, "localhost:" + port, "127.0.0.1:" + port, "[::1]:" + port}
+}

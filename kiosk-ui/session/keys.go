@@ -1,0 +1,46 @@
+package session
+
+// Message keys the session puts in State.Message and Error.Key. The page
+// translates them with the i18n catalogues; a test checks that every key
+// listed in MessageKeys exists in every catalogue.
+const (
+	KeyActionNotAllowed = "action_not_allowed" // a stale or double tap; the page refreshes
+	KeyInvalidLanguage  = "invalid_language"
+
+	KeyNameEmpty         = "name_empty"
+	KeyNameTooLong       = "name_too_long"       // params: max
+	KeyNameInvalidChars  = "name_invalid_chars"  // invisible or control characters
+	KeyNameInvalidSymbol = "name_invalid_symbol" // params: char
+	KeyNameNoLetters     = "name_no_letters"
+
+	KeyEmailEmpty     = "email_empty"
+	KeyEmailInvalid   = "email_invalid"
+	KeyEmailNoAccount = "email_no_account" // params: email
+
+	KeyIDTypeInvalid = "idtype_invalid"
+
+	KeyCaptureFailed  = "capture_failed"
+	KeyCaptureTimeout = "capture_timeout"
+	KeyCardRemoved    = "card_removed"
+	KeyPhotoMissing   = "photo_missing" // params: kind
+
+	KeySaveFailed = "save_failed"
+	KeyQueueFull  = "queue_full"
+
+	KeyCardLeftBehind  = "card_left_behind"
+	KeySessionTimedOut = "session_timed_out"
+	KeyConsentDeclined = "consent_declined"
+)
+
+// MessageKeys lists every key above.
+func MessageKeys() []string {
+	return []string{
+		KeyActionNotAllowed, KeyInvalidLanguage,
+		KeyNameEmpty, KeyNameTooLong, KeyNameInvalidChars, KeyNameInvalidSymbol, KeyNameNoLetters,
+		KeyEmailEmpty, KeyEmailInvalid, KeyEmailNoAccount,
+		KeyIDTypeInvalid,
+		KeyCaptureFailed, KeyCaptureTimeout, KeyCardRemoved, KeyPhotoMissing,
+		KeySaveFailed, KeyQueueFull,
+		KeyCardLeftBehind, KeySessionTimedOut, KeyConsentDeclined,
+	}
+}
