@@ -6,6 +6,8 @@ import (
 	"image"
 	"image/jpeg"
 	"math"
+
+	"github.com/idkiosk/idkiosk/capture/internal/shape"
 )
 
 // Placeholder luma levels: a plain dark grey so a stalled preview reads as
@@ -56,30 +58,14 @@ func newCameraOffGlyph(w, h int) cameraOffGlyph {
 func (g cameraOffGlyph) coverage(x, y float64) float64 {
 	px, py := x-g.cx, y-g.cy
 	s, t := g.s, g.stroke
-	body := math.Abs(sdRoundRect(px, py, 0, 0.1*s, 1.0*s, 0.65*s, 0.18*s)) - t/2
-	bump := math.Abs(sdRoundRect(px, py, -0.45*s, -0.62*s, 0.25*s, 0.12*s, 0.06*s)) - t/2
+	body := math.Abs(shape.RoundRect(px, py, 0, 0.1*s, 1.0*s, 0.65*s, 0.18*s)) - t/2
+	bump := math.Abs(shape.RoundRect(px, py, -0.45*s, -0.62*s, 0.25*s, 0.12*s, 0.06*s)) - t/2
 	lens := math.Abs(math.Hypot(px, py-0.1*s)-0.36*s) - t/2
 	d := min(body, bump, lens)
 	// The bar runs top-left to bottom-right with a clear gap on each side,
 	// as in the usual "off" icons.
-	bar := sdSegment(px, py, -1.05*s, -0.85*s, 1.05*s, 1.05*s)
+	bar := shape.Segment(px, py, -1.05*s, -0.85*s, 1.05*s, 1.05*s)
 	d = max(d, -(bar - 2*t))
 	d = min(d, bar-t/2)
 	return math.Min(1, math.Max(0, 0.5-d))
-}
-
-// sdRoundRect is the signed distance from (px,py) to a rectangle centred at
-// (cx,cy) with half sizes hx,hy and corner radius r.
-func sdRoundRect(px, py, cx, cy, hx, hy, r float64) float64 {
-	qx := math.Abs(px-cx) - (hx - r)
-	qy := math.Abs(py-cy) - (hy - r)
-	return math.Hypot(math.Max(qx, 0), math.Max(qy, 0)) + math.Min(math.Max(qx, qy), 0) - r
-}
-
-// sdSegment is the distance from (px,py) to the segment (ax,ay)-(bx,by).
-func sdSegment(px, py, ax, ay, bx, by float64) float64 {
-	dx, dy := bx-ax, by-ay
-	h := ((px-ax)*dx + (py-ay)*dy) / (dx*dx + dy*dy)
-	h = math.Min(1, math.Max(0, h))
-	return math.Hypot(px-ax-h*dx, py-ay-h*dy)
 }

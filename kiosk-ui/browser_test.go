@@ -128,11 +128,9 @@ func TestBrowser_Flow(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("%s two-sided=%v", tc.lang, tc.twoSided), func(t *testing.T) {
 			k := newKiosk(t, session.Config{}, nil)
+			k.Run(browsertest.Navigate(k.url + "/"))
+			k.Run(k.PickLanguage(tc.lang)...)
 			k.Run(
-				browsertest.Navigate(k.url+"/"),
-				k.Step("welcome"),
-				browsertest.Click("lang-"+tc.lang),
-				browsertest.Visible(fmt.Sprintf(`html[lang="%s"] body[data-step="welcome"]`, tc.lang)),
 				browsertest.Click("start"),
 				k.Step("consent"),
 				browsertest.Click("consent-accept"),
@@ -150,34 +148,10 @@ func TestBrowser_Flow(t *testing.T) {
 				browsertest.Click("kb-backspace"), browsertest.Click("kb-backspace"), browsertest.Click("kb-backspace"), browsertest.Click("kb-backspace"), browsertest.Click("kb-backspace"),
 				browsertest.Type("name-input", tc.name),
 				browsertest.Click("name-next"),
-				k.Step("idtype"),
-				browsertest.Click("idtype-national_id"),
-				browsertest.Click(map[bool]string{true: "two-sided-yes", false: "two-sided-no"}[tc.twoSided]),
-				browsertest.Click("idtype-next"),
-				k.Step("face"),
-				browsertest.Visible(`img[data-testid="preview"]`),
-				browsertest.Click("capture"),
-				browsertest.Visible(`img[data-testid="photo"]`),
-				browsertest.Click("accept-photo"),
-				k.Step("id_photo"),
-				browsertest.Click("demo-toggle"),
-				browsertest.Click("demo-place"),
-				browsertest.Visible(`img[data-testid="photo"]`),
-				browsertest.Click("accept-photo"),
 			)
-			if tc.twoSided {
-				k.Run(
-					k.Step("id_name"),
-					browsertest.Click("demo-toggle"),
-					browsertest.Click("demo-remove"),
-					browsertest.Click("demo-toggle"),
-					browsertest.Click("demo-place"),
-					browsertest.Visible(`img[data-testid="photo"]`),
-					browsertest.Click("accept-photo"),
-				)
-			}
+			k.Run(k.ChooseID("national_id", tc.twoSided)...)
+			k.Run(k.TakePhotos(tc.twoSided)...)
 			k.Run(
-				k.Step("review"),
 				browsertest.Click("edit-name"),
 				k.Step("name"),
 				browsertest.Click("name-next"),

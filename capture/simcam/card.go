@@ -1,6 +1,10 @@
 package simcam
 
-import "math"
+import (
+	"math"
+
+	"github.com/idkiosk/idkiosk/capture/internal/shape"
+)
 
 // ID-1 card size (ISO/IEC 7810) in millimetres; cards are drawn in mm and
 // scaled, so proportions are right at any frame size.
@@ -46,7 +50,7 @@ func cardCanvas(k float64) (*canvas, func(x, y float64) (float64, float64)) {
 	soft := 1.0
 	c.roundRect(0, 0, cardW*k, cardH*k, cardRadius*k, soft, func(x, y float64) rgb {
 		u, v := x/k, y/k
-		t := float32(smoothstep(0, cardW+cardH, u+v))
+		t := float32(shape.Smoothstep(0, cardW+cardH, u+v))
 		col := mix(cardPaper, cardTint, t)
 		// Guilloche: fine interfering waves, the security print every ID
 		// has; they also give the card texture at a distance.
@@ -55,8 +59,8 @@ func cardCanvas(k float64) (*canvas, func(x, y float64) (float64, float64)) {
 	})
 	// Edge of the card: a little darker, as a laminate edge looks.
 	c.shade(0, 0, cardW*k, cardH*k, func(x, y float64) float32 {
-		d := -sdRoundRect(x, y, cardW*k/2, cardH*k/2, cardW*k/2, cardH*k/2, cardRadius*k)
-		return float32(0.9 + 0.1*smoothstep(0, 0.8*k, d))
+		d := -shape.RoundRect(x, y, cardW*k/2, cardH*k/2, cardW*k/2, cardH*k/2, cardRadius*k)
+		return float32(0.9 + 0.1*shape.Smoothstep(0, 0.8*k, d))
 	})
 	return c, mm
 }
@@ -67,8 +71,8 @@ func cardFront(k float64) *canvas {
 	c, mm := cardCanvas(k)
 	// Header band, clipped to the card's rounded top.
 	c.paint(0, 0, cardW*k, 10*k, func(x, y float64) (float32, rgb) {
-		a := cover(sdRoundRect(x, y, cardW*k/2, cardH*k/2, cardW*k/2, cardH*k/2, cardRadius*k), 1)
-		a = min(a, cover(y-10*k, 1))
+		a := shape.Cover(shape.RoundRect(x, y, cardW*k/2, cardH*k/2, cardW*k/2, cardH*k/2, cardRadius*k), 1)
+		a = min(a, shape.Cover(y-10*k, 1))
 		return a, mix(cardBand, cardBand.scale(0.8), float32(x/(cardW*k)))
 	})
 	x, y := mm(6, 3)
@@ -110,7 +114,7 @@ func cardFront(k float64) *canvas {
 	hx, hy := mm(73, 41)
 	c.paint(hx-7*k, hy-7*k, hx+7*k, hy+7*k, func(x, y float64) (float32, rgb) {
 		d := math.Hypot(x-hx, y-hy)
-		a := 0.22 * cover(d-6*k, 1)
+		a := 0.22 * shape.Cover(d-6*k, 1)
 		ang := math.Atan2(y-hy, x-hx)
 		return a, rgb{
 			float32(180 + 70*math.Sin(ang*3)),
@@ -152,7 +156,7 @@ func cardBack(k float64) *canvas {
 		w := module * float64(1+seed>>30%3)
 		if bar {
 			c.paint(x*k, by0, (x+w)*k, by1, func(px, _ float64) (float32, rgb) {
-				return min(cover(x*k-px, 1), cover(px-(x+w)*k, 1)), cardInk
+				return min(shape.Cover(x*k-px, 1), shape.Cover(px-(x+w)*k, 1)), cardInk
 			})
 		}
 		x += w
@@ -162,7 +166,7 @@ func cardBack(k float64) *canvas {
 	// MRZ on a paler band, in the fixed-pitch font it is always printed in.
 	_, zy := mm(0, 33)
 	c.paint(0, zy, cardW*k, cardH*k, func(x, y float64) (float32, rgb) {
-		a := cover(sdRoundRect(x, y, cardW*k/2, cardH*k/2, cardW*k/2, cardH*k/2, cardRadius*k), 1)
+		a := shape.Cover(shape.RoundRect(x, y, cardW*k/2, cardH*k/2, cardW*k/2, cardH*k/2, cardRadius*k), 1)
 		return a * 0.6, rgb{246, 246, 240}
 	})
 	for i, line := range cardMRZ {

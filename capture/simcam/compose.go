@@ -3,6 +3,8 @@ package simcam
 import (
 	"image"
 	"math"
+
+	"github.com/idkiosk/idkiosk/capture/internal/shape"
 )
 
 // layer is a scene's static picture, rendered once per scene and size,
@@ -47,8 +49,8 @@ func newLayer(sc Scene, w, h int) *layer {
 		cx, cy := ox+fw/2+3*s, oy+fh/2+2*s
 		// The card's soft shadow on the cradle floor.
 		c.shade(cx-cardW*k/2-12*s, cy-cardH*k/2-12*s, cx+cardW*k/2+16*s, cy+cardH*k/2+16*s, func(x, y float64) float32 {
-			d := sdRoundRect(x, y, cx+3*s, cy+4*s, cardW*k/2, cardH*k/2, cardRadius*k)
-			return float32(0.55 + 0.45*smoothstep(-4*s, 10*s, d))
+			d := shape.RoundRect(x, y, cx+3*s, cy+4*s, cardW*k/2, cardH*k/2, cardRadius*k)
+			return float32(0.55 + 0.45*shape.Smoothstep(-4*s, 10*s, d))
 		})
 		c.draw(card, cx, cy, 0.6*math.Pi/180, 1)
 	default: // SceneEmpty
@@ -90,11 +92,11 @@ func room(c *canvas) {
 	c.roundRect(0.84*w, 0.08*h, 1.2*w, 1.1*h, 2, 1, solid(rgb{134, 132, 130}))
 	c.roundRect(0.87*w, 0.11*h, 1.2*w, 1.1*h, 2, 1, solid(rgb{204, 206, 204}))
 	c.shade(0.87*w, 0.11*h, 0.9*w, 1.1*h, func(x, _ float64) float32 {
-		return float32(0.8 + 0.2*smoothstep(0.87*w, 0.9*w, x))
+		return float32(0.8 + 0.2*shape.Smoothstep(0.87*w, 0.9*w, x))
 	})
 	// Skirting board and floor.
 	c.paint(0, 0.9*h, w, h, func(_, y float64) (float32, rgb) {
-		return cover(0.9*h-y, 1), rgb{116, 110, 104}
+		return shape.Cover(0.9*h-y, 1), rgb{116, 110, 104}
 	})
 }
 
@@ -107,8 +109,8 @@ func cradle(c *canvas) {
 	})
 	// The recess walls catch a little of the cradle light.
 	c.shade(0, 0, w, h, func(x, y float64) float32 {
-		d := -sdRoundRect(x, y, w/2, h/2, w*0.46, h*0.44, 0.04*h)
-		return float32(1.25 - 0.25*smoothstep(0, 0.03*h, d))
+		d := -shape.RoundRect(x, y, w/2, h/2, w*0.46, h*0.44, 0.04*h)
+		return float32(1.25 - 0.25*shape.Smoothstep(0, 0.03*h, d))
 	})
 }
 
@@ -131,7 +133,7 @@ func heldCard(c *canvas, cx, cy, s float64) {
 		// An ellipse tilted along the thumb.
 		dx, dy := x-tx, y-ty
 		u, v := dx*0.8+dy*0.6, -dx*0.6+dy*0.8
-		return cover(sdEllipse(u, v, 0, 0, 17*s, 8.5*s), soft), skinTone
+		return shape.Cover(shape.Ellipse(u, v, 0, 0, 17*s, 8.5*s), soft), skinTone
 	})
 	c.shadeEllipse(tx+4*s, ty+6*s, 12*s, 5*s, 0.9)
 }

@@ -1,6 +1,10 @@
 package simcam
 
-import "math"
+import (
+	"math"
+
+	"github.com/idkiosk/idkiosk/capture/internal/shape"
+)
 
 // Colours of the simulated learner. The skin tone sits inside the usual
 // Cb/Cr skin box (Cb 77..127, Cr 133..173) so colour-based checks find it.
@@ -29,7 +33,7 @@ func person(c *canvas, cx, cy, s float64) {
 	c.roundRect(cx-40*s, cy+45*s, cx+40*s, cy+215*s, 20*s, soft, func(x, y float64) rgb {
 		_, ly := local(x, y)
 		// The jaw shades the top of the neck.
-		return skinTone.scale(float32(0.6 + 0.28*smoothstep(60, 135, ly)))
+		return skinTone.scale(float32(0.6 + 0.28*shape.Smoothstep(60, 135, ly)))
 	})
 	// Shoulders in a shirt with a V neck, sloping down and out from the
 	// base of the neck, rounder towards the edges.
@@ -37,11 +41,11 @@ func person(c *canvas, cx, cy, s float64) {
 		lx, ly := local(x, y)
 		ax := math.Abs(lx)
 		// Neck to shoulder, a flatter run, then round down to the arm.
-		top := 148 + 26*smoothstep(35, 130, ax) + 90*math.Pow(math.Max(0, ax-175)/85, 2)
-		a := min(cover((top-ly)*s, soft), cover((ax-255)*s, soft))
+		top := 148 + 26*shape.Smoothstep(35, 130, ax) + 90*math.Pow(math.Max(0, ax-175)/85, 2)
+		a := min(shape.Cover((top-ly)*s, soft), shape.Cover((ax-255)*s, soft))
 		// The V neck: open above the line from the collar to the apex.
 		v := (205 - 1.35*ax) - ly
-		a *= 1 - cover(-v*s, soft)
+		a *= 1 - shape.Cover(-v*s, soft)
 		k := 0.7 + 0.3*(1-math.Pow(lx/255, 2))
 		return a, shirtTone.scale(float32(k))
 	})
@@ -50,7 +54,7 @@ func person(c *canvas, cx, cy, s float64) {
 	hx, hy := at(0, -16)
 	c.paint(hx-104*s, hy-130*s, hx+104*s, hy+100*s, func(x, y float64) (float32, rgb) {
 		lx, ly := local(x, y)
-		a := min(cover(sdEllipse(lx, ly, 0, -16, 100, 118)*s, soft*2), cover((ly-30)*s, 6*s))
+		a := min(shape.Cover(shape.Ellipse(lx, ly, 0, -16, 100, 118)*s, soft*2), shape.Cover((ly-30)*s, 6*s))
 		return a, hairColor.scale(float32(0.9 + 0.12*math.Sin(lx*0.35+ly*0.04)))
 	})
 
@@ -64,7 +68,7 @@ func person(c *canvas, cx, cy, s float64) {
 	// The face: an egg, narrower at the chin, lit like a sphere.
 	c.paint(cx-90*s, cy-120*s, cx+90*s, cy+120*s, func(x, y float64) (float32, rgb) {
 		lx, ly := local(x, y)
-		return cover(faceDist(lx, ly)*s, soft), skinTone.scale(faceLight(lx, ly))
+		return shape.Cover(faceDist(lx, ly)*s, soft), skinTone.scale(faceLight(lx, ly))
 	})
 
 	// Hair on top: above an arched hairline, a little uneven.
@@ -72,8 +76,8 @@ func person(c *canvas, cx, cy, s float64) {
 		lx, ly := local(x, y)
 		t := math.Max(0, 1-math.Pow(lx/84, 2))
 		line := -42 - 46*math.Pow(t, 0.6) + 3*math.Sin(lx*0.17)
-		a := cover((ly-line)*s, soft*2)
-		a *= cover(sdEllipse(lx, ly, 0, -16, 100, 118)*s, soft*2)
+		a := shape.Cover((ly-line)*s, soft*2)
+		a *= shape.Cover(shape.Ellipse(lx, ly, 0, -16, 100, 118)*s, soft*2)
 		return a, hairColor.scale(float32(0.92 + 0.14*math.Sin(lx*0.3+ly*0.09)))
 	})
 	// The fringe shades the forehead just below it.
@@ -105,7 +109,7 @@ func faceDist(x, y float64) float64 {
 		a *= 1 - 0.2*math.Pow(y/b, 2)
 		b = 110
 	}
-	return sdEllipse(x, y, 0, 0, a, b)
+	return shape.Ellipse(x, y, 0, 0, a, b)
 }
 
 // faceLight is the shading of the face at (x, y): brightest a little up and
@@ -149,15 +153,15 @@ func eye(c *canvas, cx, cy, s, side float64) {
 	}
 	c.paint(ex-18*s, ey-10*s, ex+18*s, ey+9*s, func(x, y float64) (float32, rgb) {
 		k := 0.95 - 0.18*math.Pow((x-ex)/(16*s), 2)
-		return cover(lens(x, y), soft), rgb{238, 232, 228}.scale(float32(k))
+		return shape.Cover(lens(x, y), soft), rgb{238, 232, 228}.scale(float32(k))
 	})
 	ix, iy := ex-side*0.5*s, ey-1*s
 	c.paint(ex-10*s, ey-10*s, ex+10*s, ey+9*s, func(x, y float64) (float32, rgb) {
-		a := min(cover(lens(x, y), soft), cover(math.Hypot(x-ix, y-iy)-7.5*s, soft))
+		a := min(shape.Cover(lens(x, y), soft), shape.Cover(math.Hypot(x-ix, y-iy)-7.5*s, soft))
 		r := math.Hypot(x-ix, y-iy) / (7.5 * s)
 		col := irisColor.scale(float32(1.1 - 0.45*r*r)) // darker limbal ring
 		if pr := math.Hypot(x-ix, y-iy) - 3.4*s; pr < 0.5 {
-			col = mix(col, rgb{14, 10, 10}, cover(pr, soft))
+			col = mix(col, rgb{14, 10, 10}, shape.Cover(pr, soft))
 		}
 		return a, col
 	})
@@ -166,17 +170,17 @@ func eye(c *canvas, cx, cy, s, side float64) {
 	// Lashes along the upper lid, the crease above it, a faint lower lid.
 	c.paint(ex-20*s, ey-13*s, ex+20*s, ey+8*s, func(x, y float64) (float32, rgb) {
 		du := math.Abs(math.Hypot(x-ex, y-upY)-upR) - 1.4*s
-		inside := cover(math.Hypot(x-ex, y-loY)-loR-1.5*s, soft)
-		return min(cover(du, soft), inside), rgb{38, 26, 22}
+		inside := shape.Cover(math.Hypot(x-ex, y-loY)-loR-1.5*s, soft)
+		return min(shape.Cover(du, soft), inside), rgb{38, 26, 22}
 	})
 	c.shade(ex-17*s, ey-16*s, ex+17*s, ey-6*s, func(x, y float64) float32 {
 		d := math.Abs(math.Hypot(x-ex, y-(ey+14*s))-27*s) - 1*s
-		w := float64(cover(d, 2*soft)) * (1 - math.Pow((x-ex)/(17*s), 2))
+		w := float64(shape.Cover(d, 2*soft)) * (1 - math.Pow((x-ex)/(17*s), 2))
 		return float32(1 - 0.14*w)
 	})
 	c.shade(ex-15*s, ey+2*s, ex+15*s, ey+9*s, func(x, y float64) float32 {
 		d := math.Abs(math.Hypot(x-ex, y-loY)-loR-1.5*s) - 0.8*s
-		return float32(1 - 0.12*float64(cover(d, soft)))
+		return float32(1 - 0.12*float64(shape.Cover(d, soft)))
 	})
 }
 

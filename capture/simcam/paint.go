@@ -4,6 +4,8 @@ import (
 	"image"
 	"image/color"
 	"math"
+
+	"github.com/idkiosk/idkiosk/capture/internal/shape"
 )
 
 // rgb is a colour with components in 0..255.
@@ -84,7 +86,7 @@ func (c *canvas) fillAll(f func(x, y float64) rgb) {
 func (c *canvas) ellipse(cx, cy, a, b, soft float64, f func(x, y float64) rgb) {
 	m := soft + 1
 	c.paint(cx-a-m, cy-b-m, cx+a+m, cy+b+m, func(x, y float64) (float32, rgb) {
-		return cover(sdEllipse(x, y, cx, cy, a, b), soft), f(x, y)
+		return shape.Cover(shape.Ellipse(x, y, cx, cy, a, b), soft), f(x, y)
 	})
 }
 
@@ -114,9 +116,9 @@ func (c *canvas) stroke(pts [][2]float64, width, soft float64, col rgb) {
 	c.paint(x0-m, y0-m, x1+m, y1+m, func(x, y float64) (float32, rgb) {
 		d := math.Inf(1)
 		for i := 1; i < len(pts); i++ {
-			d = math.Min(d, sdSegment(x, y, pts[i-1][0], pts[i-1][1], pts[i][0], pts[i][1]))
+			d = math.Min(d, shape.Segment(x, y, pts[i-1][0], pts[i-1][1], pts[i][0], pts[i][1]))
 		}
-		return cover(d-width/2, soft), col
+		return shape.Cover(d-width/2, soft), col
 	})
 }
 
@@ -125,7 +127,7 @@ func (c *canvas) roundRect(x0, y0, x1, y1, r, soft float64, f func(x, y float64)
 	cx, cy, hx, hy := (x0+x1)/2, (y0+y1)/2, (x1-x0)/2, (y1-y0)/2
 	m := soft + 1
 	c.paint(x0-m, y0-m, x1+m, y1+m, func(x, y float64) (float32, rgb) {
-		return cover(sdRoundRect(x, y, cx, cy, hx, hy, r), soft), f(x, y)
+		return shape.Cover(shape.RoundRect(x, y, cx, cy, hx, hy, r), soft), f(x, y)
 	})
 }
 
@@ -224,58 +226,6 @@ func clamp8(v float32) uint8 {
 		return 255
 	}
 	return uint8(v + 0.5)
-}
-
-// cover turns a signed distance into coverage with an edge soft pixels wide.
-func cover(d, soft float64) float32 {
-	if soft < 1 {
-		soft = 1
-	}
-	v := 0.5 - d/soft
-	if v <= 0 {
-		return 0
-	}
-	if v >= 1 {
-		return 1
-	}
-	return float32(v)
-}
-
-// sdEllipse approximates the signed distance to an ellipse; exact enough
-// for antialiasing, which only looks within a pixel or two of the edge.
-func sdEllipse(px, py, cx, cy, a, b float64) float64 {
-	dx, dy := (px-cx)/a, (py-cy)/b
-	k := math.Hypot(dx, dy)
-	if k == 0 {
-		return -math.Min(a, b)
-	}
-	// Distance along the gradient of the implicit function.
-	gx, gy := dx/(a*k), dy/(b*k)
-	return (k - 1) / math.Hypot(gx, gy)
-}
-
-// sdRoundRect is the signed distance to a rectangle centred at (cx,cy) with
-// half sizes hx,hy and corner radius r.
-func sdRoundRect(px, py, cx, cy, hx, hy, r float64) float64 {
-	qx := math.Abs(px-cx) - (hx - r)
-	qy := math.Abs(py-cy) - (hy - r)
-	return math.Hypot(math.Max(qx, 0), math.Max(qy, 0)) + math.Min(math.Max(qx, qy), 0) - r
-}
-
-// sdSegment is the distance to the segment (ax,ay)-(bx,by).
-func sdSegment(px, py, ax, ay, bx, by float64) float64 {
-	dx, dy := bx-ax, by-ay
-	l2 := dx*dx + dy*dy
-	h := 0.0
-	if l2 > 0 {
-		h = math.Min(1, math.Max(0, ((px-ax)*dx+(py-ay)*dy)/l2))
-	}
-	return math.Hypot(px-ax-h*dx, py-ay-h*dy)
-}
-
-func smoothstep(e0, e1, x float64) float64 {
-	t := math.Min(1, math.Max(0, (x-e0)/(e1-e0)))
-	return t * t * (3 - 2*t)
 }
 
 func solid(c rgb) func(x, y float64) rgb { return func(float64, float64) rgb { return c } }

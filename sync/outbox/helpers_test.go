@@ -7,9 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/idkiosk/idkiosk/sync/api"
+	"github.com/idkiosk/idkiosk/sync/api/apitest"
 	"github.com/idkiosk/idkiosk/sync/envelope"
 )
 
@@ -38,21 +37,22 @@ func newSealer(t testing.TB) *sealer {
 	return &sealer{t: t, pub: k.Public()}
 }
 
+// profile returns a complete profile carrying the markers; its photos are
+// marker bytes between JPEG start and end markers, so a scan finds them.
 func (s *sealer) profile() *api.Profile {
-	photo := func(kind api.PhotoKind) api.Photo {
-		jpeg := append([]byte{0xff, 0xd8}, bytes.Repeat([]byte(markerPhoto), 64)...)
-		return api.Photo{Kind: kind, Width: 640, Height: 480, Captured: t0, Source: "sim", JPEG: append(jpeg, 0xff, 0xd9)}
-	}
-	return &api.Profile{
-		ID:       uuid.NewString(),
+	p := apitest.Profile(s.t, apitest.Options{
 		DeviceID: "kiosk-outbox-test",
-		Created:  t0,
-		Language: "sv",
 		Email:    markerEmail,
 		FullName: markerName,
+		Language: "sv",
 		IDType:   api.IDPassport,
-		Photos:   []api.Photo{photo(api.PhotoFace), photo(api.PhotoIDPhotoSide)},
+		Created:  t0,
+	})
+	for i := range p.Photos {
+		jpeg := append([]byte{0xff, 0xd8}, bytes.Repeat([]byte(markerPhoto), 64)...)
+		p.Photos[i].JPEG = append(jpeg, 0xff, 0xd9)
 	}
+	return p
 }
 
 // item seals a fresh profile and returns it as a NewItem.

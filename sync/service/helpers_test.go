@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
-	"image"
-	"image/color"
-	"image/jpeg"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,9 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/idkiosk/idkiosk/sync/api"
+	"github.com/idkiosk/idkiosk/sync/api/apitest"
 	"github.com/idkiosk/idkiosk/sync/envelope"
 )
 
@@ -125,42 +121,16 @@ func (f *fixture) restart() {
 	f.start()
 }
 
-// testJPEG encodes a small real JPEG whose content depends on seed.
-func testJPEG(t *testing.T, w, h int, seed byte) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			img.Set(x, y, color.RGBA{byte(x*7) + seed, byte(y*5) ^ seed, seed, 255})
-		}
-	}
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 func newProfile(t *testing.T, device, email string, twoSided bool) *api.Profile {
 	t.Helper()
-	now := time.Date(2026, 3, 1, 8, 59, 0, 0, time.UTC)
-	p := &api.Profile{
-		ID:       uuid.NewString(),
+	return apitest.Profile(t, apitest.Options{
 		DeviceID: device,
-		Created:  now,
-		Language: "fr",
 		Email:    email,
 		FullName: testName,
-		IDType:   api.IDNationalCard,
 		TwoSided: twoSided,
-	}
-	for i, k := range api.RequiredPhotos(twoSided) {
-		p.Photos = append(p.Photos, api.Photo{
-			Kind: k, Width: 64 + 16*i, Height: 48, Captured: now, Source: "sim",
-			JPEG: testJPEG(t, 64+16*i, 48, byte(40*i+1)),
-		})
-	}
-	return p
+		// A minute before the fixture clock starts.
+		Created: time.Date(2026, 3, 1, 8, 59, 0, 0, time.UTC),
+	})
 }
 
 func seal(t *testing.T, pub *envelope.PublicKey, p *api.Profile) []byte {

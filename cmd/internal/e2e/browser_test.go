@@ -37,11 +37,9 @@ func TestBrowser_LearnerCompletesProfile(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(fmt.Sprintf("%s/two-sided=%v", tc.lang, tc.twoSided), func(t *testing.T) {
 			b := browsertest.New(t)
+			b.Run(browsertest.Navigate(e.kioskURL() + "/"))
+			b.Run(b.PickLanguage(tc.lang)...)
 			b.Run(
-				browsertest.Navigate(e.kioskURL()+"/"),
-				b.Step("welcome"),
-				browsertest.Click("lang-"+tc.lang),
-				browsertest.Visible(fmt.Sprintf(`html[lang="%s"] body[data-step="welcome"]`, tc.lang)),
 				browsertest.Click("start"),
 				b.Step("consent"),
 				browsertest.Click("consent-accept"),
@@ -62,38 +60,10 @@ func TestBrowser_LearnerCompletesProfile(t *testing.T) {
 				b.Step("name"),
 				browsertest.Type("name-input", tc.name),
 				browsertest.Click("name-next"),
-				b.Step("idtype"),
-				browsertest.Click("idtype-national_id"),
-				browsertest.Click(map[bool]string{true: "two-sided-yes", false: "two-sided-no"}[tc.twoSided]),
-				browsertest.Click("idtype-next"),
-				b.Step("face"),
-				browsertest.Visible(`img[data-testid="preview"]`),
-				browsertest.Click("capture"),
-				browsertest.Visible(`img[data-testid="photo"]`),
-				browsertest.Click("accept-photo"),
-				b.Step("id_photo"),
-				browsertest.Click("demo-toggle"),
-				browsertest.Click("demo-place"),
-				browsertest.Visible(`img[data-testid="photo"]`),
-				browsertest.Click("accept-photo"),
 			)
-			if tc.twoSided {
-				b.Run(
-					b.Step("id_name"),
-					// Turn the card over: out of the cradle, back in.
-					browsertest.Click("demo-toggle"),
-					browsertest.Click("demo-remove"),
-					browsertest.Click("demo-toggle"),
-					browsertest.Click("demo-place"),
-					browsertest.Visible(`img[data-testid="photo"]`),
-					browsertest.Click("accept-photo"),
-				)
-			}
-			b.Run(
-				b.Step("review"),
-				browsertest.Click("submit"),
-				b.Step("receipt"),
-			)
+			b.Run(b.ChooseID("national_id", tc.twoSided)...)
+			b.Run(b.TakePhotos(tc.twoSided)...)
+			b.Run(browsertest.Click("submit"), b.Step("receipt"))
 			ref := b.Text("receipt-reference")
 			b.Run(
 				browsertest.Click("finish"),

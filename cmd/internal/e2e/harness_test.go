@@ -232,6 +232,25 @@ type completed struct {
 // cradle, as a learner would with the page.
 func (e *env) completeProfile(email, name string, twoSided bool) completed {
 	e.t.Helper()
+	e.walkToReview(email, name, twoSided)
+	face := e.photo("face")
+	marker := bytes.Clone(face[len(face)/2 : len(face)/2+32])
+	e.do(session.Action{Type: session.ActSubmit})
+	st := e.waitState("receipt", func(s session.State) bool {
+		return s.Step == session.StepReceipt || (s.Step == session.StepReview && s.Message != nil)
+	})
+	if st.Receipt == nil {
+		e.t.Fatalf("submit ended on %s with message %+v", st.Step, st.Message)
+	}
+	e.do(session.Action{Type: session.ActFinish})
+	e.cradle(false)
+	return completed{Ref: st.Receipt.Reference, FaceMarker: marker}
+}
+
+// walkToReview fills in everything and takes every photo, up to the
+// review screen.
+func (e *env) walkToReview(email, name string, twoSided bool) {
+	e.t.Helper()
 	e.do(session.Action{Type: session.ActStart})
 	e.do(session.Action{Type: session.ActConsentAccept})
 	e.do(session.Action{Type: session.ActEmailSubmit, Email: email})
@@ -248,18 +267,6 @@ func (e *env) completeProfile(email, name string, twoSided bool) completed {
 		e.capture(session.StepIDName, true)
 	}
 	e.waitState("review", func(s session.State) bool { return s.Step == session.StepReview })
-	face := e.photo("face")
-	marker := bytes.Clone(face[len(face)/2 : len(face)/2+32])
-	e.do(session.Action{Type: session.ActSubmit})
-	st = e.waitState("receipt", func(s session.State) bool {
-		return s.Step == session.StepReceipt || (s.Step == session.StepReview && s.Message != nil)
-	})
-	if st.Receipt == nil {
-		e.t.Fatalf("submit ended on %s with message %+v", st.Step, st.Message)
-	}
-	e.do(session.Action{Type: session.ActFinish})
-	e.cradle(false)
-	return completed{Ref: st.Receipt.Reference, FaceMarker: marker}
 }
 
 // photo fetches one of the session's photos from the page's endpoint.
