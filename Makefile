@@ -11,6 +11,10 @@ TEST_DEBS  := chromium
 RUN_DEBS   :=
 
 export GOFLAGS := -buildvcs=false
+# go4vl v0.5.0 names two pixel formats newer than Debian 12's 6.1 kernel
+# headers (linux-libc-dev); these are their v4l2_fourcc values ('A','V','1','F'
+# and 'P','0','1','2'). Only go4vl's cgo reads them.
+export CGO_CFLAGS := -O2 -g -DV4L2_PIX_FMT_AV1_FRAME=0x46315641 -DV4L2_PIX_FMT_P012=0x32313050
 
 .PHONY: run test bench build vet deps-run deps-test clean
 
