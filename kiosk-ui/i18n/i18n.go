@@ -4,12 +4,16 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"maps"
 	"strings"
 	"sync"
 )
 
-//go:embed *.json
+// Catalogues live in <lang>/<area>.json (flow, camera, staff, ...), so each
+// part of the kiosk keeps its own text; a language is the union of its files.
+//
+//go:embed */*.json
 var files embed.FS
 
 // Fallback is the language used for a key a catalogue lacks.
@@ -28,18 +32,46 @@ type catalogue struct {
 var load = sync.OnceValue(func() map[string]catalogue {
 	all := make(map[string]catalogue, len(languages))
 	for _, lang := range languages {
-		raw, err := files.ReadFile(lang + ".json")
+		m, err := readLanguage(lang)
 		if err != nil {
-			panic(fmt.Sprintf("i18n: read %s catalogue: %v", lang, err))
+			panic(fmt.Sprintf("i18n: %v", err))
 		}
-		var m map[string]string
-		if err := json.Unmarshal(raw, &m); err != nil {
-			panic(fmt.Sprintf("i18n: parse %s catalogue: %v", lang, err))
+		raw, err := json.Marshal(m)
+		if err != nil {
+			panic(fmt.Sprintf("i18n: %s catalogue: %v", lang, err))
 		}
 		all[lang] = catalogue{raw: raw, messages: m}
 	}
 	return all
 })
+
+// readLanguage merges every area file of one language. A key defined in two
+// files is an error: one of the two texts would silently win.
+func readLanguage(lang string) (map[string]string, error) {
+	paths, err := fs.Glob(files, lang+"/*.json")
+	if err != nil || len(paths) == 0 {
+		return nil, fmt.Errorf("no catalogue files for %s", lang)
+	}
+	merged := map[string]string{}
+	from := map[string]string{}
+	for _, p := range paths {
+		raw, err := files.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", p, err)
+		}
+		var m map[string]string
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, fmt.Errorf("parse %s: %w", p, err)
+		}
+		for k, v := range m {
+			if prev, dup := from[k]; dup {
+				return nil, fmt.Errorf("key %q is in both %s and %s", k, prev, p)
+			}
+			merged[k], from[k] = v, p
+		}
+	}
+	return merged, nil
+}
 
 // Languages lists the catalogues' language tags, the fallback first.
 func Languages() []string {

@@ -36,6 +36,14 @@ type Saver interface {
 	Save(ctx context.Context, p *api.Profile) error
 }
 
+// Admitter is implemented by a Saver that can tell, before a learner
+// starts, that it has no room for another profile (queue at its limit,
+// disk full). The session then refuses to start rather than let the learner
+// fill in everything and fail at the end. Admit must be quick.
+type Admitter interface {
+	Admit(ctx context.Context) error
+}
+
 // Accounts asks the central service whether an account exists for an email.
 // It fails (or is nil) when the kiosk is offline; the flow goes on without it.
 type Accounts interface {

@@ -28,6 +28,11 @@ func (s *Session) apply(ctx context.Context, a Action) error {
 		if s.step != StepWelcome {
 			return notAllowed()
 		}
+		if a.Type == ActStart {
+			if err := s.admit(ctx); err != nil {
+				return err
+			}
+		}
 		s.beginSession()
 		if a.Type == ActStart {
 			s.goTo(StepConsent)

@@ -26,6 +26,7 @@ const (
 
 	KeySaveFailed = "save_failed"
 	KeyQueueFull  = "queue_full"
+	KeyKioskFull  = "kiosk_full" // refused at start: no room for another profile
 
 	KeyCardLeftBehind  = "card_left_behind"
 	KeySessionTimedOut = "session_timed_out"
@@ -40,7 +41,7 @@ func MessageKeys() []string {
 		KeyEmailEmpty, KeyEmailInvalid, KeyEmailNoAccount,
 		KeyIDTypeInvalid,
 		KeyCaptureFailed, KeyCaptureTimeout, KeyCardRemoved, KeyPhotoMissing,
-		KeySaveFailed, KeyQueueFull,
+		KeySaveFailed, KeyQueueFull, KeyKioskFull,
 		KeyCardLeftBehind, KeySessionTimedOut, KeyConsentDeclined,
 	}
 }

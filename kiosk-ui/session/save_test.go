@@ -110,3 +110,35 @@ func TestShutdown_WaitsForSave(t *testing.T) {
 		t.Errorf("Run returned with %d profiles saved, want 1: it must wait for the in-flight Save", got)
 	}
 }
+
+// admittingSaver is a Saver that can say there is no room before a start.
+type admittingSaver struct {
+	*fakeSaver
+	full error
+}
+
+func (a *admittingSaver) Admit(context.Context) error { return a.full }
+
+func TestStart_RefusedWhenTheKioskIsFull(t *testing.T) {
+	saver := &admittingSaver{full: errors.New("outbox holds 5000 of 5000 profiles")}
+	r := newRig(t, func(_ *Config, d *Deps, r *rig) {
+		saver.fakeSaver = r.saver
+		d.Saver = saver
+	})
+	st, err := r.s.Do(context.Background(), Action{Type: ActStart})
+	if !errors.Is(err, ErrInvalidInput) {
+		t.Fatalf("start on a full kiosk: err %v, want ErrInvalidInput", err)
+	}
+	if st.Step != StepWelcome || st.Message == nil || st.Message.Key != KeyKioskFull {
+		t.Fatalf("start on a full kiosk: step %s message %+v, want welcome with %s", st.Step, st.Message, KeyKioskFull)
+	}
+	// The status screen does not store anything, so it stays open.
+	if st := r.do(Action{Type: ActCheckStatus}); st.Step != StepStatus {
+		t.Errorf("check status on a full kiosk: step %s, want status", st.Step)
+	}
+	r.do(Action{Type: ActBack})
+	saver.full = nil // staff made room
+	if st := r.do(Action{Type: ActStart}); st.Step != StepConsent {
+		t.Errorf("start after room was made: step %s, want consent", st.Step)
+	}
+}

@@ -91,3 +91,17 @@ func (s *Session) saved(p *api.Profile, err error) {
 	s.armTimers()
 	s.changed()
 }
+
+// admit asks the Saver, when it can tell, whether a new profile would fit.
+// Callers hold mu.
+func (s *Session) admit(ctx context.Context) error {
+	a, ok := s.saver.(Admitter)
+	if !ok {
+		return nil
+	}
+	if err := a.Admit(ctx); err != nil {
+		s.log.Warn("refusing a new session", "err", err)
+		return invalid(KeyKioskFull, nil)
+	}
+	return nil
+}
