@@ -14,8 +14,11 @@
 // other consumers. A Frame is immutable once published and shared by every
 // consumer; its JPEG encoding and pixel decoding happen at most once.
 //
-// Camera is the contract every source meets: the V4L2 camera (go4vl) and
-// the simulator in capture/simcam. Measured on the 2-core dev machine
+// Camera is the contract every source meets: the V4L2 camera (go4vl, in
+// capture/v4l2) and the simulator in capture/simcam. A camera's errors wrap
+// ErrNoDevice, ErrBusy or ErrNoPermission when the cause is known; the
+// Runner shows the matching State (StateForError), and capture/diag refines
+// a streaming camera into black or frozen, a missing one into wrong_camera. Measured on the 2-core dev machine
 // (go test -bench .): Publish ~0.2 µs with 1 or 16 consumers; encoding a
 // raw 640x480 frame to JPEG ~3 ms, 1280x720 ~9 ms, which is why MJPEG
 // cameras' bytes are passed through untouched.

@@ -32,7 +32,17 @@ type PreviewOptions struct {
 	StallTimeout time.Duration
 	// Placeholder, if set, is sent instead of the generated picture.
 	Placeholder []byte
+	// Live reports whether the camera is streaming (a Runner in
+	// StateStreaming). When it returns false the placeholder is sent at
+	// once instead of the last frame, so an unplugged camera never leaves a
+	// frozen picture on screen for StallTimeout. Nil: rely on StallTimeout
+	// alone.
+	Live func() bool
 }
+
+// livePoll is how often a client waiting for a frame re-checks Live: the
+// placeholder replaces the picture within this long of an unplug.
+const livePoll = 200 * time.Millisecond
 
 // PreviewHandler serves the hub as an MJPEG stream
 // (multipart/x-mixed-replace), the format an <img> element plays natively.
@@ -84,20 +94,26 @@ func (p *previewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	pace := time.NewTimer(0)
 	defer pace.Stop()
 	var after uint64
+	var started time.Time
 	width, height := 640, 480
 	for {
 		f, err := p.next(ctx, after)
 		var data []byte
+		notLive := errors.Is(err, errNotLive)
 		switch {
 		case ctx.Err() != nil:
 			return
-		case errors.Is(err, context.DeadlineExceeded):
+		case errors.Is(err, context.DeadlineExceeded) || notLive:
 			if data, err = p.placeholder(width, height); err != nil {
 				return
 			}
 		case err != nil:
 			return
 		default:
+			// The pace counts from here, so encoding and writing take
+			// their time out of the interval instead of adding to it
+			// (with a 40 ms encode, 15 fps would otherwise become 9).
+			started = time.Now()
 			after, width, height = f.Seq, f.Width, f.Height
 			if data, err = f.JPEG(); err != nil {
 				continue // a corrupt MJPEG frame: skip it, not the stream
@@ -107,7 +123,16 @@ func (p *previewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if p.write(rc, w, []byte(head), data, []byte("\r\n--"+previewBoundary+"\r\n")) != nil {
 			return
 		}
-		pace.Reset(interval)
+		if notLive {
+			// Repeat the placeholder once a second (it keeps the
+			// connection visibly alive) but show the camera's first frame
+			// as soon as it is back.
+			if !p.waitLive(ctx, placeholderRepeat) {
+				return
+			}
+			continue
+		}
+		pace.Reset(interval - time.Since(started))
 		select {
 		case <-pace.C:
 		case <-ctx.Done():
@@ -116,11 +141,55 @@ func (p *previewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// next waits for a frame newer than after for at most StallTimeout.
+// errNotLive is next's answer while the camera is not streaming.
+var errNotLive = errors.New("camera not live")
+
+// placeholderRepeat is how often the placeholder is re-sent while the
+// camera is not live.
+const placeholderRepeat = time.Second
+
+// waitLive waits until Live reports true or d passes. It returns false if
+// ctx ended.
+func (p *previewHandler) waitLive(ctx context.Context, d time.Duration) bool {
+	t := time.NewTicker(livePoll)
+	defer t.Stop()
+	end := time.Now().Add(d)
+	for time.Now().Before(end) && !p.opts.Live() {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+		}
+	}
+	return ctx.Err() == nil
+}
+
+// next waits for a frame newer than after for at most StallTimeout. With a
+// Live function it waits in livePoll slices and gives up as soon as the
+// camera is not live, even if a frame is waiting: a frame published just
+// before the unplug is exactly the frozen picture the placeholder replaces.
 func (p *previewHandler) next(ctx context.Context, after uint64) (*Frame, error) {
-	wctx, cancel := context.WithTimeout(ctx, p.opts.StallTimeout)
-	defer cancel()
-	return p.hub.Next(wctx, after)
+	if p.opts.Live == nil {
+		wctx, cancel := context.WithTimeout(ctx, p.opts.StallTimeout)
+		defer cancel()
+		return p.hub.Next(wctx, after)
+	}
+	deadline := time.Now().Add(p.opts.StallTimeout)
+	for {
+		if !p.opts.Live() {
+			return nil, errNotLive
+		}
+		slice := min(livePoll, time.Until(deadline))
+		if slice <= 0 {
+			return nil, context.DeadlineExceeded
+		}
+		wctx, cancel := context.WithTimeout(ctx, slice)
+		f, err := p.hub.Next(wctx, after)
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			return f, err
+		}
+	}
 }
 
 func (p *previewHandler) write(rc *http.ResponseController, w http.ResponseWriter, chunks ...[]byte) error {

@@ -11,26 +11,54 @@ import (
 	"time"
 )
 
-// State is the health of a Runner's camera as the UI and health checks see it.
+// State is the health of the camera as the UI, staff and health checks see
+// it. One vocabulary for everyone: the Runner sets the first five from what
+// the camera does; capture/diag refines StateStreaming into black or frozen
+// and StateDisconnected into wrong_camera from what the frames and the
+// device nodes show.
 type State int
 
-// Runner states.
+// Camera states. The String values are stable: the page, the staff API and
+// the message catalogues use them.
 const (
 	StateStarting     State = iota // opening the camera; no frame yet
-	StateStreaming                 // frames are arriving
-	StateDisconnected              // the camera failed; reopening after a backoff
+	StateStreaming                 // frames are arriving ("ok")
+	StateDisconnected              // the camera failed or is not there; reopening after a backoff
+	StateBusy                      // another program is streaming from it
+	StateNoPermission              // this process may not open the device node
+	StateBlack                     // streaming, but the picture is black (set by diag)
+	StateFrozen                    // streaming, but the picture never changes (set by diag)
+	StateWrongCamera               // the configured camera is missing, another one is there (set by diag)
 )
 
+var stateNames = [...]string{
+	StateStarting:     "starting",
+	StateStreaming:    "ok",
+	StateDisconnected: "disconnected",
+	StateBusy:         "busy",
+	StateNoPermission: "no_permission",
+	StateBlack:        "black",
+	StateFrozen:       "frozen",
+	StateWrongCamera:  "wrong_camera",
+}
+
 func (s State) String() string {
-	switch s {
-	case StateStarting:
-		return "starting"
-	case StateStreaming:
-		return "ok"
-	case StateDisconnected:
-		return "disconnected"
+	if s >= 0 && int(s) < len(stateNames) {
+		return stateNames[s]
 	}
 	return "unknown"
+}
+
+// MarshalText writes the state's name, so JSON shows "ok", not 1.
+func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// States lists every state, for catalogues and tests.
+func States() []State {
+	out := make([]State, len(stateNames))
+	for i := range out {
+		out[i] = State(i)
+	}
+	return out
 }
 
 // Backoff defaults for Runner.
@@ -48,9 +76,11 @@ var ErrStalled = errors.New("camera stalled: no frame")
 var errStreamEnded = errors.New("camera stream ended")
 
 // Runner keeps a Camera streaming into a Hub. When the camera fails (USB
-// unplugged, ENODEV, a stall) it marks itself disconnected, waits a jittered
-// exponential backoff and reopens the camera, for as long as its context
-// lives: a replugged camera comes back without restarting the process.
+// unplugged, ENODEV, a stall, EBUSY, EACCES) it shows the matching state
+// (StateForError), waits a jittered exponential backoff and reopens the
+// camera, for as long as its context lives: a replugged camera, a program
+// that let go of it or a fixed permission comes back without restarting the
+// process.
 type Runner struct {
 	Camera Camera
 	Hub    *Hub
@@ -103,6 +133,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	r.setState(StateStarting, "")
 
 	failures := 0
+	last := StateStarting
 	for {
 		got, err := r.stream(ctx)
 		if ctx.Err() != nil {
@@ -111,15 +142,21 @@ func (r *Runner) Run(ctx context.Context) error {
 		if err == nil {
 			err = errStreamEnded
 		}
-		if got {
-			// It worked for a while: this is a new outage, not the next
-			// failure of the same one.
+		state := StateForError(err)
+		if got || state != last {
+			// It worked for a while, or it fails differently now: this is
+			// a new outage, not the next failure of the same one. The
+			// second case matters at replug: the node appears root-only
+			// and udev fixes its mode a few milliseconds later, so an
+			// EACCES right after "not found" deserves a quick retry, not
+			// the long wait the unplug had grown to.
 			failures = 0
 		}
+		last = state
 		wait := r.backoff(failures)
 		failures++
-		r.setState(StateDisconnected, err.Error())
-		log.Warn("camera disconnected", "err", err, "retry_in", wait, "failures", failures)
+		r.setState(state, err.Error())
+		log.Warn("camera unavailable", "state", state.String(), "err", err, "retry_in", wait, "failures", failures)
 		if err := r.sleep(ctx, wait); err != nil {
 			return ctx.Err()
 		}

@@ -1,6 +1,6 @@
 // Binary devstack runs the reference verification service and a kiosk with
 // simulated camera and cradle on loopback, for `make run`, and prints where
-// to find them.
+// to find them. With -camera the kiosk uses a real V4L2 camera instead.
 package main
 
 import (
@@ -20,11 +20,12 @@ func main() {
 	bin := flag.String("bin", "bin", "directory with the verifyd and kioskd binaries")
 	verifyd := flag.String("verifyd", "127.0.0.1:8700", "verifyd listen address")
 	kiosk := flag.String("kiosk", "127.0.0.1:8080", "kiosk UI listen address")
+	camera := flag.String("camera", "", "V4L2 camera for the kiosk, e.g. /dev/v4l/by-id/usb-...-video-index0 (kioskd -list-cameras lists them); empty: simulated")
 	flag.Parse()
 	log.SetFlags(0)
 
 	s, err := stack.Prepare(stack.Options{
-		Dir: *state, Bin: *bin, VerifydAddr: *verifyd, KioskAddr: *kiosk, Demo: true,
+		Dir: *state, Bin: *bin, VerifydAddr: *verifyd, KioskAddr: *kiosk, Demo: true, Camera: *camera,
 		// Known accounts for the demo's "account lookup" and status screens.
 		Accounts: []string{"learner@example.com", "ana.garcia@example.com"},
 	})
@@ -50,15 +51,17 @@ func main() {
 	}
 
 	fmt.Printf(`
-idkiosk is running (simulated camera and cradle).
+idkiosk is running (%s camera, simulated cradle).
 
   Kiosk (learner UI):      http://%s/
-  Review page (verifyd):   http://%s/review
+  Review page (verifyd):   https://%s/review
     user: reviewer   password: %s
+    (HTTPS under a development CA: trust %s in the browser, or accept its warning)
+  Staff code (accept a photo that failed its checks, after 3 tries): %s
 
   Logs: %s
   Stop with Ctrl-C.
-`, s.KioskAddr, s.VerifydAddr, s.ReviewPassword, logs.Name())
+`, cameraName(*camera), s.KioskAddr, s.VerifydAddr, s.ReviewPassword, s.ServiceCA(), s.StaffCode, logs.Name())
 
 	select {
 	case <-ctx.Done():
@@ -74,4 +77,12 @@ idkiosk is running (simulated camera and cradle).
 	if err := v.Stop(); err != nil {
 		log.Printf("stop verifyd: %v", err)
 	}
+}
+
+// cameraName says which camera the kiosk uses, for the banner.
+func cameraName(device string) string {
+	if device == "" {
+		return "simulated"
+	}
+	return device
 }

@@ -1,6 +1,6 @@
 // Binary kioskctl is the operator's command line for a kiosk: what state it
-// is in and whether its config is sound. (Queue and enrolment commands
-// come with staff mode.)
+// is in, whether its config is sound, its queue, and enrolling it with the
+// verification service (enroll.go).
 package main
 
 import (
@@ -37,6 +37,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return status(args[1:], stdout, stderr)
 	case "check-config":
 		return checkConfig(args[1:], stdout, stderr)
+	case "queue":
+		return queueCmd(args[1:], stdout, stderr)
+	case "enroll":
+		return enrollCmd(args[1:], stdout, stderr)
 	}
 	usage(stderr)
 	return exitUsage
@@ -46,7 +50,7 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `usage:
   kioskctl status [-addr 127.0.0.1:8080] [-json]   queue, camera and delivery state
   kioskctl check-config FILE                        every problem in a kioskd config
-`)
+`+queueUsage+enrollUsage)
 }
 
 func status(args []string, stdout, stderr io.Writer) int {

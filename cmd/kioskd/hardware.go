@@ -16,6 +16,7 @@ import (
 type hardware struct {
 	camera capture.Camera
 	cradle cradle.Cradle // nil: no cradle fitted
+	gpio   *gpioCradle   // the GPIO cradle or why it failed; nil for other drivers
 	demo   *simDemo      // nil unless something is simulated
 	// follow, for a simulated camera, points it at what the learner would
 	// be showing at each step.
@@ -29,6 +30,8 @@ func newHardware(cfg *config.Config) (*hardware, error) {
 	case "sim":
 		cam = simcam.New(simcam.Options{Width: cfg.Camera.Width, Height: cfg.Camera.Height, FPS: cfg.Camera.FPS})
 		hw.camera = cam
+	case "v4l2":
+		hw.camera = newV4L2Camera(cfg.Camera)
 	default:
 		return nil, fmt.Errorf("camera driver %q is not built into this kioskd", cfg.Camera.Driver)
 	}
@@ -37,6 +40,8 @@ func newHardware(cfg *config.Config) (*hardware, error) {
 	case "sim":
 		sim = cradle.NewSim()
 		hw.cradle = sim
+	case "gpio":
+		hw.cradle, hw.gpio = openGPIOCradle(cfg.Cradle)
 	case "none":
 	default:
 		return nil, fmt.Errorf("cradle driver %q is not built into this kioskd", cfg.Cradle.Driver)

@@ -25,9 +25,11 @@ type health struct {
 		LastError   string     `json:"last_error,omitempty"`
 		LastSuccess *time.Time `json:"last_success,omitempty"`
 	} `json:"upload"`
+	Alerts []alert       `json:"alerts,omitempty"` // conditions staff must act on (sync.go)
+	Cradle *cradleHealth `json:"cradle,omitempty"` // nil: no cradle fitted (cradle.go)
 }
 
-func healthHandler(cam *capture.Runner, box *outbox.Outbox, up *upload.Uploader) http.Handler {
+func healthHandler(cam interface{ State() capture.State }, box *outbox.Outbox, up *upload.Uploader, saver sealingSaver, hw *hardware) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := health{Status: "ok", Camera: cam.State().String()}
 		st, err := box.Stats()
@@ -44,7 +46,11 @@ func healthHandler(cam *capture.Runner, box *outbox.Outbox, up *upload.Uploader)
 		if !us.LastSuccess.IsZero() {
 			h.Upload.LastSuccess = &us.LastSuccess
 		}
-		if cam.State() != capture.StateStreaming || st.Dead > 0 {
+		h.Alerts = queueAlerts(r.Context(), st, us, saver)
+		if cam.State() != capture.StateStreaming || len(h.Alerts) > 0 {
+			h.Status = "degraded"
+		}
+		if h.Cradle = hw.cradleHealth(); h.Cradle != nil && h.Cradle.Status != "ok" {
 			h.Status = "degraded"
 		}
 		w.Header().Set("Content-Type", "application/json")

@@ -24,6 +24,7 @@ func main() {
 	checkConfig := flag.Bool("check-config", false, "report every problem in the config file and exit (status 1 if any)")
 	printConfig := flag.Bool("print-config", false, "print every config key with its default and documentation, and exit")
 	showVersion := flag.Bool("version", false, "print the version and exit")
+	listCameras := flag.Bool("list-cameras", false, "list the video capture devices with their /dev/v4l/by-id paths and formats, and exit")
 	flag.Parse()
 
 	switch {
@@ -32,6 +33,12 @@ func main() {
 		return
 	case *showVersion:
 		fmt.Println(version)
+		return
+	case *listCameras:
+		if err := printCameras(os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
 		return
 	}
 

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -17,9 +16,6 @@ import (
 	kioskui "github.com/idkiosk/idkiosk/kiosk-ui"
 	"github.com/idkiosk/idkiosk/kiosk-ui/session"
 	"github.com/idkiosk/idkiosk/sync/client"
-	"github.com/idkiosk/idkiosk/sync/envelope"
-	"github.com/idkiosk/idkiosk/sync/outbox"
-	"github.com/idkiosk/idkiosk/sync/upload"
 )
 
 // shutdownGrace bounds how long a SIGTERM waits for open requests. A save
@@ -33,25 +29,26 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if err := os.MkdirAll(cfg.Device.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
-	key, err := envelope.LoadPublicKey(cfg.Service.PublicKey)
+	dev, err := loadIdentity(cfg, log) // identity.go
 	if err != nil {
 		return err
 	}
-	token, err := readToken(cfg.Service.DeviceTokenFile)
+	fp, err := failpointFromEnv(log)
 	if err != nil {
 		return err
 	}
-	box, err := outbox.Open(cfg.QueuePath(), outbox.Options{
-		MaxItems: cfg.Queue.MaxItems,
-		MaxBytes: int64(cfg.Queue.MaxMB) << 20,
-	})
+	box, err := openQueue(cfg, fp)
 	if err != nil {
-		return fmt.Errorf("open queue %s: %w", cfg.QueuePath(), err)
+		return err
 	}
 	defer box.Close()
+	ctl, err := listenControl(cfg, box, log)
+	if err != nil {
+		return err
+	}
 
 	cli, err := client.New(client.Options{
-		BaseURL: cfg.Service.URL, DeviceID: cfg.Device.ID, Token: token,
+		BaseURL: cfg.Service.URL, DeviceID: cfg.Device.ID, TLS: dev.tlsConfig(),
 		Timeout: cfg.Service.Timeout, Log: log.With("part", "client"), Version: version,
 		// One quick retry smooths a blip; longer outages are the
 		// uploader's job, with its backoff stored durably.
@@ -66,18 +63,25 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer hw.close()
+	hw.logCradle(log)
 
 	hub := capture.NewHub()
-	camera := &capture.Runner{Camera: hw.camera, Hub: hub, Log: log.With("part", "camera")}
+	camera := newCamera(cfg, hw.camera, hub, log.With("part", "camera"))
 
+	saver := newSaver(cfg, dev.current(), box, fp)
+	saver.device = dev
 	deps := session.Deps{
 		Camera:   hub,
-		Saver:    sealingSaver{key: key, box: box},
+		Saver:    saver,
 		Accounts: cli,
 		Log:      log.With("part", "session"),
 	}
 	if hw.cradle != nil {
 		deps.Cradle = hw.cradle
+	}
+	qcfg, err := wireQuality(cfg, hub, &deps, log) // quality.go
+	if err != nil {
+		return err
 	}
 	sess := session.New(session.Config{
 		DeviceID:        cfg.Device.ID,
@@ -87,15 +91,13 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		IdleWarning:     cfg.UI.IdleWarning,
 		ReceiptTimeout:  cfg.UI.ReceiptTimeout,
 		CradleSettle:    cfg.Cradle.Settle,
+		Quality:         qcfg,
 	}, deps)
 
-	uploader := &upload.Uploader{
-		Outbox: box, Client: cli, Log: log.With("part", "upload"),
-		MinBackoff: cfg.Service.MinBackoff, MaxBackoff: cfg.Service.MaxBackoff,
-	}
+	uploader := newUploader(cfg, box, cli, log, fp)
 
 	uiCfg := kioskui.ServerConfig{
-		Preview:      capture.PreviewHandler(hub, capture.PreviewOptions{MaxFPS: cfg.Camera.PreviewFPS}),
+		Preview:      camera.preview(cfg.Camera.PreviewFPS),
 		AllowedHosts: allowedHosts(cfg.UI.Listen),
 		Log:          log.With("part", "ui"),
 	}
@@ -103,9 +105,14 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		uiCfg.Demo = hw.demo
 	}
 	ui := kioskui.NewServer(uiCfg, sess)
+	adm, err := newAdmin(cfg, log.With("part", "admin"), adminDeps{hub: hub, camera: camera, box: box, viewers: sess.SetViewers})
+	if err != nil {
+		return err
+	}
 
 	mux := http.NewServeMux()
-	mux.Handle("GET /healthz", healthHandler(camera, box, uploader))
+	mux.Handle("GET /healthz", healthHandler(camera, box, uploader, saver, hw))
+	mux.Handle("GET /api/diagnostics", camera.diagnostics())
 	mux.Handle("/", ui.Handler())
 	srv := &http.Server{
 		Handler:           mux,
@@ -133,7 +140,11 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	partsCtx, stopParts := context.WithCancel(context.WithoutCancel(ctx))
 	sessCtx, stopSession := context.WithCancel(context.WithoutCancel(ctx))
 	goRun("camera", partsCtx, camera.Run)
+	goRun("camera-state", partsCtx, func(ctx context.Context) error { return camera.follow(ctx, sess) })
 	goRun("upload", partsCtx, uploader.Run)
+	goRun("keys", partsCtx, dev.refreshKeys(cli, cfg.Service.KeyRefresh))
+	goRun("control", partsCtx, ctl.run)
+	goRun("admin", partsCtx, adm.run)
 	if hw.follow != nil {
 		goRun("sim-scene", partsCtx, func(ctx context.Context) error { return hw.follow(ctx, sess) })
 	}
@@ -166,19 +177,6 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	stopParts()
 	wg.Wait()
 	return err2
-}
-
-// readToken reads the device token; whitespace around it is ignored.
-func readToken(path string) (string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("device token: %w", err)
-	}
-	tok := strings.TrimSpace(string(b))
-	if tok == "" {
-		return "", fmt.Errorf("device token: %s is empty", path)
-	}
-	return tok, nil
 }
 
 // allowedHosts lists the Host headers the UI accepts: the listen address as

@@ -3,13 +3,20 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"image"
 	"image/jpeg"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -17,7 +24,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idkiosk/idkiosk/device/identity"
 	"github.com/idkiosk/idkiosk/sync/api"
+	"github.com/idkiosk/idkiosk/sync/client"
 	"github.com/idkiosk/idkiosk/sync/envelope"
 	"github.com/idkiosk/idkiosk/sync/service"
 )
@@ -48,76 +57,153 @@ func (l *logSink) String() string {
 	return l.buf.String()
 }
 
-func runOut(t *testing.T, c config) string {
+// runOut runs c and returns its stdout and stderr.
+func runOut(t *testing.T, c config) (string, string) {
 	t.Helper()
-	var out bytes.Buffer
-	if err := run(context.Background(), c, &out, io.Discard); err != nil {
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), c, &out, &errOut); err != nil {
 		t.Fatalf("run %+v: %v", c, err)
 	}
-	return strings.TrimSpace(out.String())
+	return strings.TrimSpace(out.String()), errOut.String()
 }
 
+func testConfig(dir string) config {
+	return config{
+		listen:   "127.0.0.1:0",
+		data:     filepath.Join(dir, "data"),
+		keys:     filepath.Join(dir, "keys"),
+		logLevel: "debug",
+		codeTTL:  time.Hour,
+	}
+}
+
+// started is a running verifyd.
+type started struct {
+	base string
+	logs *logSink
+	stop func() error
+}
+
+func start(t *testing.T, c config) *started {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &logSink{addrc: make(chan string, 1)}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, c, io.Discard, logs) }()
+	s := &started{logs: logs}
+	select {
+	case addr := <-logs.addrc:
+		s.base = "https://" + addr
+	case err := <-done:
+		cancel()
+		t.Fatalf("verifyd stopped before listening: %v\n%s", err, logs)
+	}
+	var once sync.Once
+	var stopErr error
+	s.stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case stopErr = <-done:
+			case <-time.After(time.Minute):
+				stopErr = errors.New("verifyd did not stop within a minute of its context ending")
+			}
+		})
+		return stopErr
+	}
+	t.Cleanup(func() { s.stop() })
+	return s
+}
+
+// enroll does what kioskctl enroll does, pinning the CA by the fingerprint
+// -add-device printed.
+func enroll(t *testing.T, base, code, fingerprint, device string) *identity.Identity {
+	t.Helper()
+	data := t.TempDir()
+	p, err := identity.Prepare(data, device)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proof, err := p.Signer().Sign(rand.Reader, api.EnrollProofMessage(device, p.CSR), crypto.Hash(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp, _ := hex.DecodeString(fingerprint)
+	var pinned *x509.Certificate
+	resp, err := client.Enroll(context.Background(), base, client.FingerprintTLS(fp, func(c *x509.Certificate) { pinned = c }),
+		api.EnrollRequest{Code: code, DeviceID: device, CSR: p.CSR, SigningKey: p.SigningKey, Proof: proof})
+	if err != nil {
+		t.Fatalf("enroll: %v", err)
+	}
+	keys, _ := json.Marshal(resp.Keys)
+	id, err := p.Complete(identity.Enrollment{ServiceURL: base, Certificate: resp.Certificate,
+		ServiceCA: []*x509.Certificate{pinned}, ServiceKeys: keys, Enrolled: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func kioskClient(t *testing.T, base string, id *identity.Identity) *client.Client {
+	t.Helper()
+	c, err := client.New(client.Options{BaseURL: base, DeviceID: id.DeviceID, TLS: client.PinnedTLS(id.ServiceRoots(), id.ClientCertificate())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+var fingerprintRE = regexp.MustCompile(`-ca-fingerprint ([0-9a-f]{64})`)
+
 // TestVerifyd_EndToEnd goes through what an operator does: make a key,
-// enroll a kiosk, start the service, receive a profile, review it, stop.
+// issue a code, start the service, enroll a kiosk, receive a profile,
+// review it, revoke the kiosk, stop.
 func TestVerifyd_EndToEnd(t *testing.T) {
 	dir := t.TempDir()
-	c := config{
-		listen:       "127.0.0.1:0",
-		data:         filepath.Join(dir, "data"),
-		keys:         filepath.Join(dir, "keys"),
-		devices:      filepath.Join(dir, "devices.txt"),
-		passwordFile: filepath.Join(dir, "password"),
-		logLevel:     "debug",
-	}
+	c := testConfig(dir)
 	gen := c
 	gen.genkey = true
-	pub, err := envelope.LoadPublicKey(runOut(t, gen))
-	if err != nil {
+	pubPath, _ := runOut(t, gen)
+	if _, err := envelope.LoadPublicKey(pubPath); err != nil {
 		t.Fatalf("-genkey printed no usable .pub path: %v", err)
 	}
 	add := c
 	add.addDevice = "kiosk-7"
-	token := runOut(t, add)
+	code, hint := runOut(t, add)
+	m := fingerprintRE.FindStringSubmatch(hint)
+	if m == nil || !strings.Contains(hint, "kioskctl enroll") {
+		t.Fatalf("-add-device printed no enrollment hint with a CA fingerprint:\n%s", hint)
+	}
+	c.passwordFile = filepath.Join(dir, "password")
 	if err := os.WriteFile(c.passwordFile, []byte("review-pw\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	logs := &logSink{addrc: make(chan string, 1)}
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, c, io.Discard, logs) }()
-	var base string
-	select {
-	case addr := <-logs.addrc:
-		base = "http://" + addr
-	case err := <-done:
-		t.Fatalf("verifyd stopped before listening: %v\n%s", err, logs)
+	v := start(t, c)
+	id := enroll(t, v.base, code, m[1], "kiosk-7")
+	kc := kioskClient(t, v.base, id)
+	keys, err := kc.ServiceKeys(context.Background())
+	if err != nil {
+		t.Fatal(err)
 	}
-
+	kl, err := envelope.ParseServiceKeys(keys)
+	if err != nil {
+		t.Fatal(err)
+	}
 	p := profile(t, "kiosk-7")
-	env, err := envelope.Seal(pub, p)
+	env, err := envelope.SealSigned(kl.Current(), id.Signer(), p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest("PUT", base+"/v1/profiles/"+p.ID, bytes.NewReader(env))
-	req.Header.Set("Content-Type", api.EnvelopeMediaType)
-	req.Header.Set(api.HeaderIdempotencyKey, p.ID)
-	req.Header.Set(api.HeaderContentDigest, api.ContentDigest(env))
-	req.Header.Set(api.HeaderDeviceID, "kiosk-7")
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("PUT: status %d, want 201", resp.StatusCode)
+	if _, err := kc.PutProfile(context.Background(), p.ID, env); err != nil {
+		t.Fatalf("PUT over mTLS: %v", err)
 	}
 
-	req, _ = http.NewRequest("GET", base+"/review/api/profiles/"+p.ID, nil)
+	// The review page is HTTPS too; a reviewer's browser trusts tls-ca.crt.
+	req, _ := http.NewRequest("GET", v.base+"/review/api/profiles/"+p.ID, nil)
 	req.SetBasicAuth("reviewer", "review-pw")
-	resp, err = http.DefaultClient.Do(req)
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: client.PinnedTLS(id.ServiceRoots(), tls.Certificate{})}}
+	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,36 +214,93 @@ func TestVerifyd_EndToEnd(t *testing.T) {
 		t.Errorf("review API: %q <%s> (%v), want %q <%s>", got.FullName, got.Email, err, p.FullName, p.Email)
 	}
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("run after cancel: %v", err)
-		}
-	case <-time.After(time.Minute):
-		t.Fatal("verifyd did not stop within a minute of its context ending")
+	// Revoked while running: the next request is refused, 403.
+	revoke := c
+	revoke.revokeDevice = "kiosk-7"
+	runOut(t, revoke)
+	p2 := profile(t, "kiosk-7")
+	env2, _ := envelope.SealSigned(kl.Current(), id.Signer(), p2)
+	_, err = kc.PutProfile(context.Background(), p2.ID, env2)
+	var se *client.StatusError
+	if !errors.As(err, &se) || se.Code != http.StatusForbidden {
+		t.Errorf("PUT after -revoke-device: err = %v, want a 403", err)
 	}
-	for what, secret := range map[string]string{"name": p.FullName, "email": p.Email, "token": token} {
-		if strings.Contains(logs.String(), secret) {
+
+	if err := v.stop(); err != nil {
+		t.Errorf("run after cancel: %v", err)
+	}
+	for what, secret := range map[string]string{"name": p.FullName, "email": p.Email, "code": code, "normalized code": service.NormalizeCode(code)} {
+		if strings.Contains(v.logs.String(), secret) {
 			t.Errorf("log holds the %s", what)
 		}
+	}
+	if strings.Contains(v.logs.String(), "PRIVATE KEY") {
+		t.Error("log holds a private key")
+	}
+}
+
+// Rotation with the binary's flags: -genkey adds a key, the newest is
+// current unless -current-key names another, and the old key stays in
+// the ring.
+func TestVerifyd_GenkeyRotates(t *testing.T) {
+	dir := t.TempDir()
+	c := testConfig(dir)
+	gen := c
+	gen.genkey = true
+	firstPub, _ := runOut(t, gen)
+	secondPub, _ := runOut(t, gen)
+	first, _ := envelope.LoadPublicKey(firstPub)
+	second, _ := envelope.LoadPublicKey(secondPub)
+
+	for _, tt := range []struct {
+		name, current, want string
+	}{
+		{"newest is current", "", second.KeyID},
+		{"-current-key", first.KeyID, first.KeyID},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cc := c
+			cc.currentKey = tt.current
+			cc.data = filepath.Join(t.TempDir(), "data")
+			add := cc
+			add.addDevice = "kiosk-1"
+			code, hint := runOut(t, add)
+			v := start(t, cc)
+			id := enroll(t, v.base, code, fingerprintRE.FindStringSubmatch(hint)[1], "kiosk-1")
+			keys, err := kioskClient(t, v.base, id).ServiceKeys(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if keys.Current != tt.want || len(keys.Keys) != 2 {
+				t.Errorf("current %s of %d keys, want %s of 2", keys.Current, len(keys.Keys), tt.want)
+			}
+		})
 	}
 }
 
 func TestVerifyd_Errors(t *testing.T) {
 	dir := t.TempDir()
+	withKey := testConfig(dir)
+	gen := withKey
+	gen.genkey = true
+	runOut(t, gen)
 	tests := []struct {
 		name string
-		c    config
+		edit func(*config)
 		want string
 	}{
-		{"bad log level", config{logLevel: "loud"}, "-log-level"},
-		{"add-device without -devices", config{logLevel: "info", addDevice: "k"}, "-devices"},
-		{"no keys", config{logLevel: "info", keys: dir, data: dir}, "-genkey"},
+		{"bad log level", func(c *config) { c.logLevel = "loud" }, "-log-level"},
+		{"no keys", func(c *config) { c.keys = t.TempDir() }, "-genkey"},
+		{"current key not in the ring", func(c *config) { c.currentKey = "0011223344556677" }, "not in the key ring"},
+		{"revoke a device never enrolled", func(c *config) { c.revokeDevice = "kiosk-9" }, "not enrolled"},
+		{"add a device with a bad id", func(c *config) { c.addDevice = "../x" }, "device id"},
+		{"tls cert without its key", func(c *config) { c.tlsCert = filepath.Join(dir, "none.pem") }, "-tls-cert"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := run(context.Background(), tt.c, io.Discard, io.Discard)
+			c := withKey
+			tt.edit(&c)
+			err := run(context.Background(), c, io.Discard, io.Discard)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %v, want one mentioning %q", err, tt.want)
 			}

@@ -1,6 +1,10 @@
 package browsertest
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/chromedp/chromedp"
+)
 
 // The learner's moves that several tests share. Each returns the actions
 // for b.Run(...).
@@ -33,7 +37,7 @@ func (b *Tab) TakePhotos(twoSided bool) []Action {
 	acts := []Action{
 		b.Step("face"),
 		Visible(`img[data-testid="preview"]`),
-		Click("capture"),
+		TakeOrAwaitPhoto(),
 		Visible(`img[data-testid="photo"]`),
 		Click("accept-photo"),
 		b.Step("id_photo"),
@@ -51,4 +55,16 @@ func (b *Tab) TakePhotos(twoSided bool) []Action {
 		)
 	}
 	return append(acts, b.Step("review"))
+}
+
+// TakeOrAwaitPhoto taps "Take photo" if the page offers it, and waits until
+// a photo is shown: with photo checks on, kioskd captures by itself once the
+// picture is good and offers the button only after a while.
+func TakeOrAwaitPhoto() Action {
+	return chromedp.Poll[chromedp.Void](`(() => {
+		if (document.querySelector('img[data-testid="photo"]')) return true;
+		const b = document.querySelector('[data-testid="capture"]:not([disabled]):not([hidden])');
+		if (b && !b.dataset.tapped) { b.dataset.tapped = "1"; b.click(); }
+		return false;
+	})()`, chromedp.WithPollingTimeout(0))
 }

@@ -14,6 +14,12 @@ type Action struct {
 	TwoSided      bool          `json:"two_sided,omitempty"`      // idtype_submit
 	Kind          api.PhotoKind `json:"kind,omitempty"`           // retake from review; optional check elsewhere
 	Step          Step          `json:"step,omitempty"`           // edit
+
+	// staff_override (override.go): the staff code, who (name or badge)
+	// and why.
+	StaffCode string `json:"staff_code,omitempty"`
+	Staff     string `json:"staff,omitempty"`
+	Reason    string `json:"reason,omitempty"`
 }
 
 // Action types.
@@ -37,6 +43,7 @@ const (
 	ActSubmit         = "submit"
 	ActFinish         = "finish"
 	ActKeepAlive      = "keep_alive"
+	ActStaffOverride  = "staff_override" // keep a photo that failed a check
 )
 
 // photoStep maps a photo kind to the step that captures it.

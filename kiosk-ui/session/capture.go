@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/idkiosk/idkiosk/capture"
+	"github.com/idkiosk/idkiosk/capture/quality"
 	"github.com/idkiosk/idkiosk/sync/api"
 )
 
@@ -21,6 +22,8 @@ const (
 type captureJob struct {
 	kind    api.PhotoKind
 	mode    string
+	how     string         // auto, manual or cradle: for the quality report
+	target  quality.Target // what the still is judged as
 	cancel  context.CancelCauseFunc
 	settle  Timer
 	timeout Timer
@@ -33,9 +36,17 @@ var (
 
 func (s *Session) captureAction(ctx context.Context, a Action) error {
 	kind, ok := stepPhoto(s.step)
+	if ok && (a.Kind == "" || a.Kind == kind) && s.autoCaptured(kind) {
+		// The kiosk took the photo by itself as the learner tapped: the
+		// tap has what it asked for.
+		return nil
+	}
 	if !ok || s.capture != nil || s.pending != nil || (a.Kind != "" && a.Kind != kind) {
 		return notAllowed()
 	}
+	// With checks on the page offers the button only after ManualAfter,
+	// but a capture is accepted at any time: every still is judged the
+	// same way, so tapping early gains nothing.
 	mode := modeHand
 	if kind != api.PhotoFace && s.cradle != nil && s.cradle.Present() {
 		mode = modeCradle
@@ -97,7 +108,10 @@ func (s *Session) acceptPhoto(a Action) error {
 func (s *Session) startCapture(parent context.Context, mode string, settle bool) {
 	kind, _ := stepPhoto(s.step)
 	ctx, cancel := context.WithCancelCause(context.WithoutCancel(parent))
-	job := &captureJob{kind: kind, mode: mode, cancel: cancel}
+	job := &captureJob{kind: kind, mode: mode, cancel: cancel, how: howManual, target: s.target(kind, mode)}
+	if mode == modeCradle {
+		job.how = howCradle
+	}
 	s.capture = job
 	var settled chan struct{}
 	if settle {
@@ -136,14 +150,18 @@ func (s *Session) runCapture(ctx context.Context, job *captureJob, settled <-cha
 	s.mu.Unlock()
 
 	still, err := s.camera.Still(ctx)
+	if err == nil && (len(still.JPEG) == 0 || still.Width <= 0 || still.Height <= 0) {
+		err = errors.New("camera returned an empty still")
+	}
+	var verdict *quality.Assessment
+	if err == nil && s.checking() {
+		verdict, err = s.judge(still, job.target)
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.capture != job {
 		return // ended meanwhile: card removed, timeout, reset, step change
-	}
-	if err == nil && (len(still.JPEG) == 0 || still.Width <= 0 || still.Height <= 0) {
-		err = errors.New("camera returned an empty still")
 	}
 	if err != nil {
 		s.log.Warn("capture failed", "kind", job.kind, "mode", job.mode, "err", err)
@@ -152,8 +170,12 @@ func (s *Session) runCapture(ctx context.Context, job *captureJob, settled <-cha
 		return
 	}
 	s.endCapture("")
-	s.pending = s.newPhoto(job.kind, still)
-	s.live = false
+	if verdict != nil {
+		s.judged(job, still, verdict)
+	} else {
+		s.pending = s.newPhoto(job.kind, still)
+		s.live = false
+	}
 	s.changed()
 }
 
@@ -216,6 +238,7 @@ func (s *Session) dropPhoto(kind api.PhotoKind) {
 }
 
 func (s *Session) wipePhotos() {
+	s.dropQuality(false)
 	s.dropPending()
 	for k := range s.photos {
 		s.dropPhoto(k)

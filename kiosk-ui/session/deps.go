@@ -83,6 +83,8 @@ type Config struct {
 
 	// ReviewDays is what the receipt promises: "usually within N days".
 	ReviewDays int // default 3
+
+	Quality QualityConfig // photo checks, guidance, overrides (quality.go)
 }
 
 // Defaults for Config.
@@ -141,6 +143,11 @@ type Deps struct {
 	Clock    Clock         // default: the wall clock
 	Log      *slog.Logger  // default: slog.Default()
 	NewID    func() string // profile IDs; default: random UUIDs
+
+	// Assessor and Frames turn on photo checks and live guidance
+	// (quality.go); nil: photos are not checked.
+	Assessor Assessor
+	Frames   Frames
 }
 
 func (d Deps) withDefaults() Deps {

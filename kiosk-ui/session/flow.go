@@ -75,6 +75,8 @@ func (s *Session) apply(ctx context.Context, a Action) error {
 		return s.retake(a)
 	case ActAcceptPhoto:
 		return s.acceptPhoto(a)
+	case ActStaffOverride:
+		return s.staffOverride(a)
 	case ActBack:
 		return s.back()
 	case ActEdit:
@@ -270,6 +272,7 @@ func (s *Session) firstIncomplete() Step {
 func (s *Session) goTo(next Step) {
 	s.endCapture("")
 	s.dropPending()
+	s.dropQuality(false)
 	s.cancelLookup()
 	s.suggestion = ""
 	s.step = next
@@ -289,6 +292,7 @@ func (s *Session) goTo(next Step) {
 }
 
 func (s *Session) beginSession() {
+	s.dropQuality(true)
 	s.placedInSession = false
 	s.leftBehind = false // the new learner has seen the notice; the light stays on until the card goes
 }

@@ -31,6 +31,12 @@ const (
 	KeyCardLeftBehind  = "card_left_behind"
 	KeySessionTimedOut = "session_timed_out"
 	KeyConsentDeclined = "consent_declined"
+
+	// Staff override of a failed photo check (override.go); the guidance
+	// keys themselves are capture/quality's.
+	KeyOverrideCodeWrong     = "quality.override_code_wrong"
+	KeyOverrideStaffMissing  = "quality.override_staff_missing"
+	KeyOverrideReasonMissing = "quality.override_reason_missing"
 )
 
 // MessageKeys lists every key above.
@@ -43,5 +49,6 @@ func MessageKeys() []string {
 		KeyCaptureFailed, KeyCaptureTimeout, KeyCardRemoved, KeyPhotoMissing,
 		KeySaveFailed, KeyQueueFull, KeyKioskFull,
 		KeyCardLeftBehind, KeySessionTimedOut, KeyConsentDeclined,
+		KeyOverrideCodeWrong, KeyOverrideStaffMissing, KeyOverrideReasonMissing,
 	}
 }

@@ -49,9 +49,12 @@ type Session struct {
 	lookup         *LookupResult
 	receipt        *Receipt
 	returnToReview bool
+	viewers        int    // remote admins watching; see SetViewers
+	cameraState    string // capture.State name; see SetCameraState
 
-	capture *captureJob // nil unless a still is being taken
-	looking *lookupJob  // nil unless an account lookup runs
+	capture *captureJob  // nil unless a still is being taken
+	q       qualityState // photo checks and guidance; see quality.go
+	looking *lookupJob   // nil unless an account lookup runs
 
 	timers       []Timer
 	timerGen     uint64
@@ -76,6 +79,7 @@ type photo struct {
 	captured time.Time
 	source   string
 	rev      int
+	quality  *api.PhotoQuality // how it was judged; nil when photos are not checked
 }
 
 func (p *photo) wipe() {
@@ -110,6 +114,7 @@ func New(cfg Config, deps Deps) *Session {
 		lang:     cfg.DefaultLanguage,
 		photos:   make(map[api.PhotoKind]*photo),
 		account:  AccountNotChecked,
+		q:        newQualityState(cfg.Quality, deps),
 	}
 	s.changed()
 	return s
@@ -152,6 +157,7 @@ func (s *Session) Run(ctx context.Context) error {
 func (s *Session) shutdown() {
 	s.mu.Lock()
 	s.endCapture("")
+	s.stopQuality()
 	s.cancelLookup()
 	s.stopTimers()
 	s.setLight(false)
@@ -241,6 +247,7 @@ func (s *Session) Do(ctx context.Context, a Action) (State, error) {
 
 // changed publishes a new snapshot. Callers hold mu.
 func (s *Session) changed() {
+	s.syncQuality()
 	s.rev++
 	s.current = s.snapshot()
 	for ch := range s.subs {
@@ -276,10 +283,13 @@ func (s *Session) snapshot() State {
 		Capturing:       s.capture != nil,
 		Checking:        s.looking != nil,
 		Cradle:          CradleState{Available: s.cradle != nil, Present: s.present, Light: s.light},
+		Quality:         s.qualitySnapshot(),
 		Online:          s.online,
 		Account:         s.account,
 		IdleWarning:     s.idleWarning,
 		ReturnToReview:  s.returnToReview,
+		AdminViewers:    s.viewers,
+		CameraState:     s.cameraState,
 	}
 	for _, k := range api.RequiredPhotos(s.twoSided) {
 		if p := s.photos[k]; p != nil {

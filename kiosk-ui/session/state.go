@@ -67,11 +67,22 @@ type State struct {
 
 	Cradle  CradleState `json:"cradle"`
 	Message *Message    `json:"message"`
+	// Quality is the live guidance and capture options on a photo step
+	// when photos are checked (quality.go); nil elsewhere.
+	Quality *QualityState `json:"quality,omitempty"`
 
 	Online  bool          `json:"online"` // the last account lookup got an answer
 	Account Account       `json:"account"`
 	Lookup  *LookupResult `json:"lookup"` // the status screen's answer
 	Receipt *Receipt      `json:"receipt"`
+
+	// AdminViewers is how many remote admins watch the camera now; the
+	// page shows "an administrator is viewing this camera" while above 0.
+	AdminViewers int `json:"admin_viewers"`
+	// CameraState is the camera's health ("ok", "disconnected", "black"...,
+	// the capture.State names; "" unknown). The photo steps tell the
+	// learner in plain words while it is not "ok".
+	CameraState string `json:"camera_state,omitempty"`
 
 	IdleWarning    bool       `json:"idle_warning"`
 	IdleDeadline   *time.Time `json:"idle_deadline,omitempty"`

@@ -19,6 +19,9 @@ func (s *Session) submit(ctx context.Context) error {
 	default:
 		return notAllowed() // review is unreachable without email, name and ID type
 	}
+	if err := s.checkPhotosPassed(); err != nil {
+		return err
+	}
 	p := s.profile()
 	s.step = StepSaving
 	s.saves.Add(1)
@@ -63,6 +66,7 @@ func (s *Session) profile() *api.Profile {
 			JPEG:     ph.jpeg,
 		})
 	}
+	p.Quality = s.qualityReport()
 	return p
 }
 

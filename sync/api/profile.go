@@ -25,6 +25,9 @@ type Profile struct {
 	// extra photo shows the name side.
 	TwoSided bool    `json:"two_sided"`
 	Photos   []Photo `json:"photos"`
+	// Quality is how the kiosk judged the photos (quality.go); nil from
+	// kiosks without quality checks.
+	Quality *QualityReport `json:"quality,omitempty"`
 }
 
 // IDType is the kind of photo ID the learner presented.
@@ -113,6 +116,11 @@ func (p *Profile) Validate() error {
 		}
 		if len(ph.JPEG) == 0 || ph.Width <= 0 || ph.Height <= 0 {
 			return fmt.Errorf("profile %s: empty %s photo", p.ID, k)
+		}
+	}
+	if p.Quality != nil {
+		if err := p.Quality.Validate(); err != nil {
+			return fmt.Errorf("profile %s: %w", p.ID, err)
 		}
 	}
 	return nil

@@ -71,11 +71,16 @@ func TestSpec_IsOpenAPI31(t *testing.T) {
 var contract = []struct {
 	method, path string
 	codes        []string
+	// anonymous is set for the one operation made without a client
+	// certificate: enrollment, where the one-time code is the credential.
+	anonymous bool
 }{
-	{"PUT", "/v1/profiles/{id}", []string{"201", "400", "401", "409", "413", "422"}},
-	{"GET", "/v1/profiles/{id}/status", []string{"200", "400", "401", "404"}},
-	{"POST", "/v1/accounts/lookup", []string{"200", "400", "401", "429"}},
-	{"POST", "/v1/devices/{id}/heartbeat", []string{"204", "400", "401"}},
+	{"PUT", "/v1/profiles/{id}", []string{"201", "400", "401", "403", "409", "413", "422"}, false},
+	{"GET", "/v1/profiles/{id}/status", []string{"200", "400", "401", "403", "404"}, false},
+	{"POST", "/v1/accounts/lookup", []string{"200", "400", "401", "403", "429"}, false},
+	{"POST", "/v1/devices/{id}/heartbeat", []string{"204", "400", "401", "403"}, false},
+	{"POST", "/v1/enroll", []string{"201", "400", "401", "403"}, true},
+	{"GET", "/v1/keys", []string{"200", "401", "403"}, false},
 }
 
 func TestOperations_MatchContract(t *testing.T) {
@@ -112,10 +117,10 @@ func TestOperations_MatchContract(t *testing.T) {
 	}
 }
 
-// Every error answer is a problem document, and every operation is
-// authenticated by the device: that is what lets one client decode all
-// errors the same way.
-func TestSpec_ErrorsAreProblemsAndAuthIsBearer(t *testing.T) {
+// Every error answer is a problem document, and every operation but
+// enrollment is authenticated by the device's client certificate: that is
+// what lets one client decode all errors the same way.
+func TestSpec_ErrorsAreProblemsAndAuthIsMutualTLS(t *testing.T) {
 	s := loadSpec(t)
 	for _, c := range contract {
 		op := s.get(t, s, "paths", c.path, strings.ToLower(c.method))
@@ -129,22 +134,29 @@ func TestSpec_ErrorsAreProblemsAndAuthIsBearer(t *testing.T) {
 				t.Errorf("%s %s %s: schema %v, want $ref Problem", c.method, c.path, code, ref)
 			}
 		}
+		security, own := s.resolve(t, op)["security"]
+		if c.anonymous {
+			if l, ok := security.([]any); !own || !ok || len(l) != 0 {
+				t.Errorf("%s %s: security %v, want [] (no client certificate yet)", c.method, c.path, security)
+			}
+			continue
+		}
 		params := s.get(t, op, "parameters").([]any)
 		if !hasParam(t, s, params, "header", HeaderDeviceID) {
 			t.Errorf("%s %s: no required %s header", c.method, c.path, HeaderDeviceID)
 		}
-		if _, own := s.resolve(t, op)["security"]; own {
+		if own {
 			t.Errorf("%s %s overrides the global security requirement", c.method, c.path)
 		}
 	}
 
-	scheme := s.resolve(t, s.get(t, s, "components", "securitySchemes", "deviceToken"))
-	if scheme["type"] != "http" || scheme["scheme"] != "bearer" {
-		t.Errorf("deviceToken scheme = %v, want http bearer", scheme)
+	scheme := s.resolve(t, s.get(t, s, "components", "securitySchemes", "deviceCertificate"))
+	if scheme["type"] != "mutualTLS" {
+		t.Errorf("deviceCertificate scheme = %v, want mutualTLS", scheme)
 	}
 	global := s.get(t, s, "security").([]any)
-	if len(global) != 1 || s.resolve(t, global[0])["deviceToken"] == nil {
-		t.Errorf("global security = %v, want [deviceToken]", global)
+	if len(global) != 1 || s.resolve(t, global[0])["deviceCertificate"] == nil {
+		t.Errorf("global security = %v, want [deviceCertificate]", global)
 	}
 }
 
@@ -206,6 +218,11 @@ func TestSpec_SchemasMatchGoTypes(t *testing.T) {
 		{"LookupResponse", reflect.TypeFor[LookupResponse]()},
 		{"Heartbeat", reflect.TypeFor[Heartbeat]()},
 		{"Problem", reflect.TypeFor[Problem]()},
+		{"EnrollRequest", reflect.TypeFor[EnrollRequest]()},
+		{"EnrollResponse", reflect.TypeFor[EnrollResponse]()},
+		{"ServiceKeys", reflect.TypeFor[ServiceKeys]()},
+		{"ServiceKey", reflect.TypeFor[ServiceKey]()},
+		{"KeySuite", reflect.TypeFor[KeySuite]()},
 	} {
 		t.Run(tt.schema, func(t *testing.T) {
 			sch := s.resolve(t, s.get(t, s, "components", "schemas", tt.schema))
@@ -274,12 +291,15 @@ func goSchemaType(typ reflect.Type) string {
 	if typ == reflect.TypeFor[time.Time]() {
 		return "string/date-time"
 	}
+	if typ == reflect.TypeFor[[]byte]() {
+		return "string" // encoding/json writes []byte as base64
+	}
 	switch typ.Kind() {
 	case reflect.String:
 		return "string"
 	case reflect.Bool:
 		return "boolean"
-	case reflect.Int, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint32, reflect.Uint64:
+	case reflect.Int, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		return "integer"
 	case reflect.Map, reflect.Struct:
 		return "object"
@@ -300,8 +320,10 @@ func ExampleOperations() {
 		fmt.Println(op.Pattern(), op.Responses)
 	}
 	// Output:
-	// POST /v1/accounts/lookup [200 400 401 429 default]
-	// POST /v1/devices/{id}/heartbeat [204 400 401 default]
-	// PUT /v1/profiles/{id} [201 400 401 409 413 422 default]
-	// GET /v1/profiles/{id}/status [200 400 401 404 default]
+	// POST /v1/accounts/lookup [200 400 401 403 429 default]
+	// POST /v1/devices/{id}/heartbeat [204 400 401 403 default]
+	// POST /v1/enroll [201 400 401 403 default]
+	// GET /v1/keys [200 401 403 default]
+	// PUT /v1/profiles/{id} [201 400 401 403 409 413 422 default]
+	// GET /v1/profiles/{id}/status [200 400 401 403 404 default]
 }

@@ -42,7 +42,10 @@ const MaxResponseBytes = 1 << 20
 type Options struct {
 	BaseURL  string // e.g. https://verify.example.org; a query is kept on every request and never logged
 	DeviceID string
-	Token    string // device token issued at enrollment
+	// Token, when set, is sent as a bearer token. verifyd authenticates
+	// devices by their client certificate (TLS, see PinnedTLS) and needs
+	// none; one of the two is required.
+	Token string
 	// Timeout bounds each attempt (connect, upload, answer, body).
 	Timeout time.Duration
 	// Log receives retryablehttp's messages, scrubbed; nil discards them.
@@ -87,8 +90,8 @@ func New(opts Options) (*Client, error) {
 	if base.User != nil {
 		return nil, errors.New("client: base url must not carry credentials; use Token")
 	}
-	if opts.DeviceID == "" || opts.Token == "" {
-		return nil, errors.New("client: device id and token are required")
+	if opts.DeviceID == "" || (opts.Token == "" && !hasClientCert(opts.TLS)) {
+		return nil, errors.New("client: device id and a client certificate (or token) are required")
 	}
 	if opts.RetryMax < 0 {
 		return nil, fmt.Errorf("client: RetryMax %d is negative", opts.RetryMax)
@@ -114,8 +117,11 @@ func New(opts Options) (*Client, error) {
 		ResponseHeaderTimeout: timeout,
 		ExpectContinueTimeout: time.Second,
 		IdleConnTimeout:       90 * time.Second,
-		MaxIdleConnsPerHost:   2,
-		ForceAttemptHTTP2:     true,
+		// The uploader keeps up to queue.parallel PUTs in flight; fewer
+		// idle connections than that would mean a new TCP (and TLS)
+		// handshake for most of them.
+		MaxIdleConnsPerHost: 8,
+		ForceAttemptHTTP2:   true,
 	}
 	rc := &retryablehttp.Client{
 		HTTPClient: &http.Client{
@@ -176,7 +182,9 @@ func (c *Client) do(ctx context.Context, cl call) ([]byte, error) {
 	for k, vs := range cl.header {
 		req.Header[k] = vs
 	}
-	req.Header.Set("Authorization", "Bearer "+c.Token)
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
 	req.Header.Set(api.HeaderDeviceID, c.DeviceID)
 	req.Header.Set("User-Agent", c.userAgent)
 	req.Header.Set("Accept", "application/json, application/problem+json")

@@ -1,6 +1,12 @@
 // Package client is the kiosk's HTTP client for the central service's
 // contract (package api, openapi.yaml): PUT a sealed profile, ask for a
-// profile's status, look up an account, send a heartbeat.
+// profile's status, look up an account, send a heartbeat, fetch the
+// service's keys, and enroll (Enroll, the one call without a client
+// certificate).
+//
+// The kiosk authenticates with the client certificate from enrollment and
+// trusts the service only through the CA it pinned then (PinnedTLS, in
+// Options.TLS); FingerprintTLS pins a CA by its SHA-256 for enrollment.
 //
 // It wraps go-retryablehttp with this project's policy rather than the
 // library's defaults:

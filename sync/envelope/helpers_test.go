@@ -2,9 +2,11 @@ package envelope
 
 import (
 	"bytes"
+	"crypto"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"testing"
 
 	"github.com/idkiosk/idkiosk/sync/api"
@@ -62,4 +64,12 @@ func diffProfile(got, want *api.Profile) string {
 		}
 	}
 	return ""
+}
+
+// notEd25519 is a crypto.Signer with a public key of another type.
+type notEd25519 struct{}
+
+func (notEd25519) Public() crypto.PublicKey { return "not a key" }
+func (notEd25519) Sign(io.Reader, []byte, crypto.SignerOpts) ([]byte, error) {
+	return make([]byte, 64), nil
 }

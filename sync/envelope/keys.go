@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // Suite names an HPKE ciphersuite by its IANA identifiers.
@@ -55,7 +56,10 @@ type PublicKey struct {
 type PrivateKey struct {
 	KeyID string
 	Suite Suite
-	key   hpke.PrivateKey
+	// Created is when GenerateKey made the key; zero for keys written
+	// before it was recorded. The service's newest key is its current one.
+	Created time.Time
+	key     hpke.PrivateKey
 }
 
 // keyID is the first 8 bytes of SHA-256 over the suite's KEM id and the
@@ -82,7 +86,10 @@ func generateKey(s Suite) (*PrivateKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("generate %04x key: %w", s.KEM, err)
 	}
-	return &PrivateKey{KeyID: keyID(s.KEM, k.PublicKey().Bytes()), Suite: s, key: k}, nil
+	// Full precision: two keys made in the same second must still have
+	// an order, since the newest becomes current.
+	created := time.Now().UTC().Round(0)
+	return &PrivateKey{KeyID: keyID(s.KEM, k.PublicKey().Bytes()), Suite: s, Created: created, key: k}, nil
 }
 
 // DeriveKey derives a key pair deterministically from ikm (RFC 9180
@@ -106,10 +113,11 @@ func (k *PrivateKey) Public() *PublicKey {
 
 // keyFile is the JSON form of both key kinds on disk.
 type keyFile struct {
-	KeyID   string `json:"key_id"`
-	Suite   Suite  `json:"suite"`
-	Public  []byte `json:"public_key"`
-	Private []byte `json:"private_key,omitempty"`
+	KeyID   string    `json:"key_id"`
+	Suite   Suite     `json:"suite"`
+	Public  []byte    `json:"public_key"`
+	Private []byte    `json:"private_key,omitempty"`
+	Created time.Time `json:"created,omitzero"`
 }
 
 // MarshalJSON writes the public key as {"key_id", "suite", "public_key"}.
@@ -149,7 +157,7 @@ func (k *PrivateKey) MarshalJSON() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("serialize private key: %w", err)
 	}
-	return json.Marshal(keyFile{KeyID: k.KeyID, Suite: k.Suite, Public: k.key.PublicKey().Bytes(), Private: priv})
+	return json.Marshal(keyFile{KeyID: k.KeyID, Suite: k.Suite, Public: k.key.PublicKey().Bytes(), Private: priv, Created: k.Created})
 }
 
 // UnmarshalJSON reads a private key and checks it against its public half.
@@ -170,7 +178,7 @@ func (k *PrivateKey) UnmarshalJSON(b []byte) error {
 	if f.KeyID != id {
 		return fmt.Errorf("private key: key_id %q does not match the key (want %q)", f.KeyID, id)
 	}
-	*k = PrivateKey{KeyID: id, Suite: f.Suite, key: priv}
+	*k = PrivateKey{KeyID: id, Suite: f.Suite, Created: f.Created, key: priv}
 	return nil
 }
 

@@ -8,15 +8,18 @@ import (
 )
 
 // Ack records delivery: the sealed blob is deleted and a Receipt kept. The
-// caller supplies Delivered (zero means now) and Digest; ID, Created and
-// Attempts come from the queued item. Acking an id that already has a
-// receipt is a no-op, so a crash between delivery and Ack only costs a
-// resend that the service answers as a replay.
+// caller supplies Delivered (zero means now), Digest and, to have the
+// review outcome polled, NextCheck; ID, Created and Attempts come from the
+// queued item. Acking an id that already has a receipt is a no-op, so a
+// crash between delivery and Ack only costs a resend that the service
+// answers as a replay.
 func (o *Outbox) Ack(id string, r Receipt) error {
 	if r.Delivered.IsZero() {
 		r.Delivered = o.now()
 	}
-	err := o.update(func(tx *bolt.Tx) error {
+	// Idempotent (a second run finds the receipt), so Acks of parallel
+	// deliveries may share one commit.
+	err := o.updateShared(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketReceipts).Get([]byte(id)) != nil {
 			return nil
 		}
@@ -28,9 +31,12 @@ func (o *Outbox) Ack(id string, r Receipt) error {
 		if err != nil {
 			return err
 		}
-		size := int64(len(tx.Bucket(bucketBlobs).Get(key)))
+		size := int64(len(getBlob(tx, key)))
+		if err := deleteBlob(tx, key); err != nil {
+			return err
+		}
 		for _, del := range []struct{ bucket, key []byte }{
-			{bucketQueue, key}, {bucketBlobs, key}, {bucketIDs, []byte(id)},
+			{bucketQueue, key}, {bucketIDs, []byte(id)},
 		} {
 			if err := tx.Bucket(del.bucket).Delete(del.key); err != nil {
 				return err
@@ -39,6 +45,11 @@ func (o *Outbox) Ack(id string, r Receipt) error {
 		r.ID, r.Created, r.Attempts = id, rec.Created, rec.Attempts+1
 		if err := tx.Bucket(bucketReceipts).Put([]byte(id), r.marshal()); err != nil {
 			return err
+		}
+		if !r.NextCheck.IsZero() {
+			if err := tx.Bucket(bucketChecks).Put(checkKey(r.NextCheck, id), nil); err != nil {
+				return err
+			}
 		}
 		c := loadCounters(tx)
 		c.queued--
@@ -49,6 +60,7 @@ func (o *Outbox) Ack(id string, r Receipt) error {
 	if err != nil {
 		return fmt.Errorf("outbox ack %s: %w", id, err)
 	}
+	o.sweep()
 	return nil
 }
 
@@ -75,7 +87,7 @@ func (o *Outbox) Dead(id string, reason string) error {
 		if err := tx.Bucket(bucketDead).Put(key, rec.marshal()); err != nil {
 			return err
 		}
-		size := int64(len(tx.Bucket(bucketBlobs).Get(key)))
+		size := int64(len(getBlob(tx, key)))
 		c := loadCounters(tx)
 		c.queued--
 		c.queuedBytes -= size
@@ -106,7 +118,6 @@ type DeadLetter struct {
 func (o *Outbox) DeadLetters() ([]DeadLetter, error) {
 	var out []DeadLetter
 	err := o.view(func(tx *bolt.Tx) error {
-		blobs := tx.Bucket(bucketBlobs)
 		return tx.Bucket(bucketDead).ForEach(func(k, v []byte) error {
 			rec, err := unmarshalRecord(v)
 			if err != nil {
@@ -120,7 +131,7 @@ func (o *Outbox) DeadLetters() ([]DeadLetter, error) {
 				Reason:    rec.Reason,
 				Attempts:  rec.Attempts,
 				LastError: rec.LastError,
-				Size:      int64(len(blobs.Get(k))),
+				Size:      int64(len(getBlob(tx, k))),
 			})
 			return nil
 		})

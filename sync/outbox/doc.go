@@ -36,17 +36,43 @@
 //     committed to a file whose directory entry a power cut loses.
 //   - The file lock is held for the life of the Outbox. A second process
 //     gets ErrLocked after Options.LockTimeout instead of waiting forever.
+//   - Every page a read touches stays in the process's resident set, since
+//     bbolt reads through a shared mmap of the whole file. Envelopes handed
+//     out are copied and their pages dropped (madvise), so draining a large
+//     backlog does not grow the kiosk's RSS with it.
+//   - bbolt never splits a leaf of two large values, so envelopes side by
+//     side rewrote each other on delete (~1 MB of writes per delivered
+//     400 KB profile): each envelope has its own nested bucket (blob.go).
+//   - bbolt writes its whole freelist, one id per free page, in every
+//     commit: 64 KB pages and the map freelist keep that small while a
+//     backlog drains (boltOptions says why not NoFreelistSync).
+//   - bbolt never returns free pages to the file system. Compact rewrites
+//     the file when the queue is empty and the file is mostly free pages:
+//     to a new file, fsync, rename, fsync the directory.
+//   - A commit that fails (a full disk: ErrNoSpace) leaves the file as it
+//     was, but bbolt's issue tracker shows in-memory state surviving a
+//     failed commit more than once, so the file is reopened before the next
+//     transaction.
 //
-// # On-disk layout (format version 1)
+// # Limits and a full disk
+//
+// Put refuses a profile beyond MaxItems or MaxBytes (ErrFull; dead letters
+// count, since they keep their bytes). On a full disk Put fails with
+// ErrNoSpace and nothing stored before is touched; once space returns Put
+// works again without a restart.
+//
+// # On-disk layout (format version 2)
 //
 // Buckets, all in one file:
 //
-//	meta      "version" -> u8 1; "counters" -> 5 x u64 (queued, queued bytes, dead, dead bytes, delivered)
+//	meta      "version" -> u8 2; "counters" -> 5 x u64 (queued, queued bytes, dead, dead bytes, delivered)
 //	queue     seq (u64 BE) -> item record     insertion order = key order
 //	dead      seq (u64 BE) -> item record     with the dead reason
-//	blobs     seq (u64 BE) -> sealed envelope of a queued or dead item
+//	envelopes seq (u64 BE) -> bucket {"e" -> sealed envelope} of a queued or dead item
+//	blobs     seq (u64 BE) -> sealed envelope (format 1 files only; read, never written: blob.go)
 //	ids       profile id   -> seq (u64 BE)    queued or dead items
-//	receipts  profile id   -> receipt (JSON)
+//	receipts  profile id   -> receipt (JSON), with the polled review state
+//	checks    u64 BE next check (unix ns) | profile id -> empty: receipts to poll, soonest first
 //
 // The record is kept apart from the blob so that Defer rewrites a few dozen
 // bytes, not a 300 KB envelope. Item record, all integers big-endian:

@@ -28,6 +28,7 @@ type Item struct {
 	Attempts    int       // failed delivery attempts so far
 	NextAttempt time.Time // not to be sent before this
 	LastError   string
+	Size        int64 // length of the sealed envelope
 }
 
 // Put queues a sealed profile and returns once it is committed and fsync'd.
@@ -69,7 +70,7 @@ func (o *Outbox) Put(ctx context.Context, it NewItem) error {
 		if err := queue.Put(key, rec.marshal()); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketBlobs).Put(key, it.Sealed); err != nil {
+		if err := putBlob(tx, key, it.Sealed); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bucketIDs).Put(id, key); err != nil {
@@ -91,7 +92,6 @@ func (o *Outbox) Put(ctx context.Context, it NewItem) error {
 func (o *Outbox) Due(now time.Time, max int) ([]Item, error) {
 	var items []Item
 	err := o.view(func(tx *bolt.Tx) error {
-		blobs := tx.Bucket(bucketBlobs)
 		c := tx.Bucket(bucketQueue).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			rec, err := unmarshalRecord(v)
@@ -105,7 +105,8 @@ func (o *Outbox) Due(now time.Time, max int) ([]Item, error) {
 				ID:          rec.ID,
 				Seq:         seqOf(k),
 				Created:     rec.Created,
-				Sealed:      bytes.Clone(blobs.Get(k)), // the mmap'd value dies with tx
+				Sealed:      bytes.Clone(getBlob(tx, k)), // the mmap'd value dies with tx
+				Size:        int64(len(getBlob(tx, k))),
 				Attempts:    rec.Attempts,
 				NextAttempt: rec.NextAttempt,
 				LastError:   rec.LastError,
@@ -118,6 +119,76 @@ func (o *Outbox) Due(now time.Time, max int) ([]Item, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("outbox due: %w", err)
+	}
+	return items, nil
+}
+
+// Next returns the oldest queued item whose Seq is greater than after, and
+// false when there is none. When that item is due at now, its Sealed is a
+// copy of the envelope; when it is not, Sealed is nil and nothing behind it
+// is looked at: the queue is delivered in order, so a deferred item holds
+// back everything queued after it until its NextAttempt. That makes a
+// backoff durable for the whole queue, not only for the item that failed.
+//
+// Next copies at most one envelope, so a drain that calls it once per
+// worker holds as many envelopes as it has workers, whatever the backlog.
+func (o *Outbox) Next(after uint64, now time.Time) (Item, bool, error) {
+	var it Item
+	var found bool
+	err := o.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketQueue).Cursor()
+		k, v := c.Seek(seqKey(after + 1))
+		if k == nil {
+			return nil
+		}
+		rec, err := unmarshalRecord(v)
+		if err != nil {
+			return fmt.Errorf("item %x: %w", k, err)
+		}
+		found = true
+		blob := getBlob(tx, k)
+		it = Item{
+			ID: rec.ID, Seq: seqOf(k), Created: rec.Created, Size: int64(len(blob)),
+			Attempts: rec.Attempts, NextAttempt: rec.NextAttempt, LastError: rec.LastError,
+		}
+		if rec.NextAttempt.After(now) {
+			return nil
+		}
+		it.Sealed = bytes.Clone(blob) // the mmap'd value dies with tx
+		dropPages(tx, blob)
+		return nil
+	})
+	if err != nil {
+		return Item{}, false, fmt.Errorf("outbox next: %w", err)
+	}
+	return it, found, nil
+}
+
+// Queued lists up to max queued items with Seq greater than after, oldest
+// first, without their envelopes (Sealed is nil; Size says how big). It is
+// for staff listings: page through a long queue with after = the last Seq.
+// max <= 0 means no limit.
+func (o *Outbox) Queued(after uint64, max int) ([]Item, error) {
+	var items []Item
+	err := o.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketQueue).Cursor()
+		for k, v := c.Seek(seqKey(after + 1)); k != nil; k, v = c.Next() {
+			rec, err := unmarshalRecord(v)
+			if err != nil {
+				return fmt.Errorf("item %x: %w", k, err)
+			}
+			items = append(items, Item{
+				ID: rec.ID, Seq: seqOf(k), Created: rec.Created, Size: int64(len(getBlob(tx, k))),
+				Attempts: rec.Attempts, NextAttempt: rec.NextAttempt, LastError: rec.LastError,
+			})
+			if max > 0 && len(items) == max {
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("outbox queued: %w", err)
 	}
 	return items, nil
 }

@@ -123,13 +123,26 @@ func fromUnixNano(n int64) time.Time {
 }
 
 // Receipt is what remains of a profile after delivery: enough for staff to
-// confirm it went through, nothing that identifies the learner.
+// confirm it went through and where its review stands, nothing that
+// identifies the learner.
 type Receipt struct {
 	ID        string    `json:"id"`
 	Created   time.Time `json:"created"`
 	Delivered time.Time `json:"delivered"`
 	Digest    string    `json:"digest"`   // Content-Digest the service confirmed
 	Attempts  int       `json:"attempts"` // PUTs it took, the successful one included
+
+	// Review is the review state as last polled from the service
+	// (pending_review, approved, rejected; empty until the first answer).
+	// The reviewer's free-text reason is deliberately not kept: it is
+	// written by a person and may quote the learner. Staff fetch it live.
+	Review        string    `json:"review,omitempty"`
+	ReviewUpdated time.Time `json:"review_updated,omitzero"` // when the service last changed it
+	Checked       time.Time `json:"checked,omitzero"`        // the last poll, answered or not
+	Checks        int       `json:"checks,omitempty"`        // polls so far
+	// NextCheck is when to poll again; zero means never (a final state,
+	// or the profile is too old to keep asking about).
+	NextCheck time.Time `json:"next_check,omitzero"`
 }
 
 func (r Receipt) marshal() []byte {

@@ -4,66 +4,80 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
+	"crypto/x509"
 	"encoding/base64"
 	"net/http"
 	"strings"
+
+	"github.com/idkiosk/idkiosk/sync/api"
 )
-
-// Devices answers which token a kiosk must present. The service keeps only
-// the SHA-256 of each token, so a copy of the devices file cannot
-// impersonate a kiosk.
-type Devices interface {
-	TokenSHA256(deviceID string) (sum [32]byte, ok bool)
-}
-
-// DeviceMap is a fixed set of devices: device id -> SHA-256 of its token.
-type DeviceMap map[string][32]byte
-
-// TokenSHA256 implements Devices.
-func (m DeviceMap) TokenSHA256(id string) ([32]byte, bool) {
-	sum, ok := m[id]
-	return sum, ok
-}
-
-var _ Devices = DeviceMap(nil)
 
 // deviceHandler is a handler that runs for an authenticated kiosk.
 type deviceHandler func(w http.ResponseWriter, r *http.Request, device string)
 
-// device authenticates the kiosk (Device-Id header and Authorization:
-// Bearer token) before h runs.
+// device authenticates the kiosk by its client certificate before h runs.
+// Checked on every request, not once per connection: a revocation applies
+// to the very next request, even on a kept-alive connection.
 func (s *Server) device(h deviceHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("Device-Id")
-		token, ok := bearer(r.Header.Get("Authorization"))
-		if id == "" || !ok || !s.deviceOK(id, token) {
+		id, status, why := s.authenticate(r)
+		if status != 0 {
 			// The device id is not secret and helps an operator find a
-			// kiosk with a stale token; the token never reaches a log.
-			s.log.Warn("device authentication failed", "device", logSafe(id), "path", logSafe(r.URL.Path))
-			w.Header().Set("WWW-Authenticate", `Bearer realm="idkiosk"`)
-			writeProblem(w, http.StatusUnauthorized, probUnauthorized, "unknown device or wrong token")
+			// kiosk that needs enrolling again.
+			s.log.Warn("device authentication failed", "device", logSafe(id), "status", status, "why", why, "path", logSafe(r.URL.Path))
+			if status == http.StatusUnauthorized {
+				w.Header().Set("WWW-Authenticate", `ClientCertificate realm="idkiosk"`)
+				writeProblem(w, status, probUnauthorized, why)
+			} else {
+				writeProblem(w, status, probForbidden, why)
+			}
 			return
 		}
 		h(w, r, id)
 	}
 }
 
-func (s *Server) deviceOK(id, token string) bool {
-	got := sha256.Sum256([]byte(token))
-	want, known := s.devices.TokenSHA256(id)
-	// Compare even for an unknown device so that timing does not tell
-	// which device ids exist.
-	eq := subtle.ConstantTimeCompare(got[:], want[:]) == 1
-	return known && eq
-}
-
-func bearer(h string) (string, bool) {
-	scheme, token, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "", false
+// authenticate returns the device a request comes from, or the status and
+// reason to refuse it with: 401 when the certificate does not identify an
+// enrolled device (none, not from the device CA, expired, superseded by a
+// later enrollment), 403 when it does and the device is revoked or claims
+// to be another.
+func (s *Server) authenticate(r *http.Request) (id string, status int, why string) {
+	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
+		return "", http.StatusUnauthorized, "no client certificate: enroll this device (kioskctl enroll)"
 	}
-	token = strings.TrimSpace(token)
-	return token, token != ""
+	leaf := r.TLS.PeerCertificates[0]
+	inter := x509.NewCertPool()
+	for _, c := range r.TLS.PeerCertificates[1:] {
+		inter.AddCert(c)
+	}
+	_, err := leaf.Verify(x509.VerifyOptions{
+		Roots:         s.ca.pool,
+		Intermediates: inter,
+		CurrentTime:   s.now(),
+		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	})
+	id = leaf.Subject.CommonName
+	if err != nil {
+		return id, http.StatusUnauthorized, "client certificate not valid for this service's device CA"
+	}
+	dev, known, err := s.registry.device(id)
+	if err != nil {
+		s.log.Error("device registry", "err", err)
+		return id, http.StatusUnauthorized, "device registry unavailable"
+	}
+	switch {
+	case !known:
+		return id, http.StatusUnauthorized, "device is not enrolled"
+	case !dev.Revoked.IsZero():
+		return id, http.StatusForbidden, "device is revoked"
+	case dev.CertSerial != leaf.SerialNumber.Text(16):
+		return id, http.StatusUnauthorized, "client certificate was superseded by a later enrollment"
+	}
+	if claimed := r.Header.Get(api.HeaderDeviceID); claimed != "" && claimed != id {
+		return id, http.StatusForbidden, "Device-Id header names another device than the client certificate"
+	}
+	return id, 0, ""
 }
 
 // logSafe bounds a client-supplied string before it goes into a log line

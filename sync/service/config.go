@@ -6,8 +6,10 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/idkiosk/idkiosk/sync/envelope"
@@ -31,6 +33,29 @@ func LoadKeyRing(dir string) (envelope.KeyRing, error) {
 		return nil, fmt.Errorf("key ring: no *.key files in %s (make one with -genkey)", dir)
 	}
 	return ring, nil
+}
+
+// CurrentKey picks the key kiosks seal to: want when set (it must be in
+// ring), else the newest key. Newest is by the time GenerateKey recorded;
+// keys from before that was recorded count as oldest, and the key id
+// breaks ties so the choice never depends on map order.
+func CurrentKey(ring envelope.KeyRing, want string) (string, error) {
+	if want != "" {
+		if _, ok := ring[want]; !ok {
+			return "", fmt.Errorf("current key %s is not in the key ring (have %s)", want, strings.Join(slices.Sorted(maps.Keys(ring)), ", "))
+		}
+		return want, nil
+	}
+	var best *envelope.PrivateKey
+	for _, k := range ring {
+		if best == nil || k.Created.After(best.Created) || (k.Created.Equal(best.Created) && k.KeyID > best.KeyID) {
+			best = k
+		}
+	}
+	if best == nil {
+		return "", errors.New("key ring is empty")
+	}
+	return best.KeyID, nil
 }
 
 // LoadAccounts reads an accounts file: one email per line; blank lines and

@@ -9,9 +9,24 @@
 // on disk is an HMAC under a per-installation secret, so account lookups work
 // without a plaintext email index.
 //
+// Devices: the service is served over TLS (TLSConfig; DevServerTLS makes a
+// private CA and certificate for development and small sites). Kiosks
+// enroll once with a one-time code (AddDevice issues it, hashed at rest,
+// expiring) and get a client certificate from the service's own device CA;
+// every device route then checks the certificate against the registry
+// (devices.json) on every request, so RevokeDevice applies at once. Each
+// envelope must also carry the device's Ed25519 signature (envelope v2),
+// checked against the key recorded at enrollment; see checkSignature for
+// the policy on unsigned v1 envelopes.
+//
+// Keys: Options.Keys holds every private key the service ever used, so a
+// rotation never strands an envelope; kiosks are told the current one.
+//
 // Routes (Go 1.22 ServeMux patterns):
 //
-//	PUT  /v1/profiles/{id}             device-authenticated ingest
+//	POST /v1/enroll                    one-time code -> client certificate (no client certificate)
+//	GET  /v1/keys                      the service's HPKE public keys, current marked
+//	PUT  /v1/profiles/{id}             device-authenticated, signature-checked ingest
 //	GET  /v1/profiles/{id}/status      review state of one profile
 //	POST /v1/accounts/lookup           does an account exist (rate limited per device)
 //	POST /v1/devices/{id}/heartbeat    last seen, version, health, queue depth

@@ -48,7 +48,10 @@ func (s *Server) handlePut(w http.ResponseWriter, r *http.Request, device string
 		return
 	}
 	if hdr.DeviceID != device {
-		writeProblem(w, http.StatusForbidden, probForbidden, "envelope was sealed by another device than the one authenticated")
+		// 422, not 403: the device is who it says, this envelope is not
+		// its own (a queue copied from another kiosk). A 403 would hold
+		// the kiosk's whole queue behind an envelope that can never pass.
+		writeProblem(w, http.StatusUnprocessableEntity, probWrongDevice, "envelope was sealed by another device than the one authenticated")
 		return
 	}
 	digest := api.ContentDigest(body)
@@ -74,6 +77,12 @@ func (s *Server) handlePut(w http.ResponseWriter, r *http.Request, device string
 		return
 	}
 
+	// After the replay check: a stored envelope was verified when first
+	// stored, and its replay must get the same 201 even if the device's
+	// key has since been revoked.
+	if !s.checkSignature(w, hdr, body, device) {
+		return
+	}
 	rec, email, ok := s.open(w, hdr, body)
 	if !ok {
 		return
@@ -128,6 +137,8 @@ func (s *Server) open(w http.ResponseWriter, hdr *envelope.Header, body []byte) 
 		Received: now,
 		DeviceID: hdr.DeviceID,
 		KeyID:    hdr.KeyID,
+		Version:  hdr.Version,
+		Signer:   hdr.Signer,
 		IDType:   p.IDType,
 		TwoSided: p.TwoSided,
 		State:    api.StatePendingReview,

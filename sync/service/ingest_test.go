@@ -105,7 +105,7 @@ func TestPut_ConcurrentSameID_Overlap(t *testing.T) {
 	}
 	firstc := make(chan answer, 1)
 	go func() {
-		resp, err := f.ts.Client().Do(f.putRequest(p.ID, env))
+		resp, err := f.deviceClient(testDevice).Do(f.putRequest(p.ID, env))
 		if err != nil {
 			firstc <- answer{status: -1, body: []byte(err.Error())}
 			return
@@ -149,7 +149,7 @@ func TestPut_ConcurrentSameID_Many(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			resp, err := f.ts.Client().Do(f.putRequest(p.ID, env))
+			resp, err := f.deviceClient(testDevice).Do(f.putRequest(p.ID, env))
 			if err != nil {
 				t.Error(err)
 				return
@@ -197,7 +197,7 @@ func TestPut_Rejected(t *testing.T) {
 	wrongID := newProfile(t, testDevice, testEmail, false) // sealed for another id
 	fromOther := newProfile(t, otherDevice, testEmail, false)
 	tampered := bytes.Clone(env)
-	tampered[len(tampered)-1] ^= 1
+	tampered[len(tampered)-envelope.SignatureSize-1] ^= 1 // last byte of the AEAD tag
 
 	tests := []struct {
 		name     string
@@ -207,10 +207,6 @@ func TestPut_Rejected(t *testing.T) {
 		status   int
 		probType string
 	}{
-		{"no credentials", p.ID, env, func(r *http.Request) { r.Header.Del("Authorization") }, 401, probUnauthorized},
-		{"wrong token", p.ID, env, func(r *http.Request) { authAs(r, testDevice, otherToken) }, 401, probUnauthorized},
-		{"unknown device", p.ID, env, func(r *http.Request) { authAs(r, "kiosk-9", testToken) }, 401, probUnauthorized},
-		{"not bearer", p.ID, env, func(r *http.Request) { r.SetBasicAuth(testDevice, testToken) }, 401, probUnauthorized},
 		{"id not a uuid", "profile-1", env, func(r *http.Request) { r.Header.Set(api.HeaderIdempotencyKey, "profile-1") }, 400, probMalformed},
 		{"id in upper case", strings.ToUpper(p.ID), env, func(r *http.Request) { r.Header.Set(api.HeaderIdempotencyKey, strings.ToUpper(p.ID)) }, 400, probMalformed},
 		{"idempotency key differs from path", p.ID, env, func(r *http.Request) { r.Header.Set(api.HeaderIdempotencyKey, uuid.NewString()) }, 400, probMalformed},
@@ -220,9 +216,10 @@ func TestPut_Rejected(t *testing.T) {
 		{"no content digest", p.ID, env, func(r *http.Request) { r.Header.Del(api.HeaderContentDigest) }, 400, probMalformed},
 		{"not an envelope", p.ID, []byte("hello"), nil, 400, probMalformed},
 		{"header profile id differs from path", p.ID, seal(t, f.key.Public(), wrongID), nil, 400, probMalformed},
-		{"sealed by another device", fromOther.ID, seal(t, f.key.Public(), fromOther), nil, 403, probForbidden},
+		{"sealed by another device", fromOther.ID, seal(t, f.key.Public(), fromOther), nil, 422, probWrongDevice},
 		{"sealed to an unknown key", p.ID, seal(t, otherKey.Public(), p), nil, 422, probUnknownKey},
-		{"ciphertext tampered", p.ID, tampered, nil, 422, probUndecryptable},
+		{"ciphertext tampered", p.ID, tampered, nil, 422, probBadSignature},
+		{"signed by the device but does not decrypt", p.ID, resign(t, tampered, deviceSigner(testDevice)), nil, 422, probUndecryptable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -269,7 +266,7 @@ func TestPut_BodyTooLarge(t *testing.T) {
 			r.Header.Set("Content-Type", api.EnvelopeMediaType)
 			r.Header.Set(api.HeaderIdempotencyKey, id)
 			r.Header.Set(api.HeaderContentDigest, "sha-256=:AAAA:")
-			authAs(r, testDevice, testToken)
+			f.withCert(r, testDevice)
 			w := httptest.NewRecorder()
 			f.srv.Handler().ServeHTTP(w, r)
 			problemOf(t, w.Result(), w.Body.Bytes(), http.StatusRequestEntityTooLarge)
@@ -282,9 +279,7 @@ func TestStatus_Unknown(t *testing.T) {
 	resp, body := f.do(f.deviceRequest("GET", "/v1/profiles/"+uuid.NewString()+"/status", nil))
 	problemOf(t, resp, body, http.StatusNotFound)
 
-	r := f.deviceRequest("GET", "/v1/profiles/"+uuid.NewString()+"/status", nil)
-	authAs(r, testDevice, "nope")
-	resp, body = f.do(r)
+	resp, body = f.doAs("", f.deviceRequest("GET", "/v1/profiles/"+uuid.NewString()+"/status", nil))
 	problemOf(t, resp, body, http.StatusUnauthorized)
 }
 

@@ -75,18 +75,18 @@ func TestLookup_Malformed(t *testing.T) {
 
 func TestLookup_RateLimited(t *testing.T) {
 	f := newFixture(t, func(o *Options) { o.LookupPerMinute, o.LookupBurst = 10, 5 })
-	lookup := func(device, token string) *http.Response {
+	lookup := func(device string) *http.Response {
 		r := f.deviceRequest("POST", "/v1/accounts/lookup", api.LookupRequest{Email: "listed@example.org"})
-		authAs(r, device, token)
-		resp, _ := f.do(r)
+		r.Header.Set(api.HeaderDeviceID, device)
+		resp, _ := f.doAs(device, r)
 		return resp
 	}
 	for i := range 5 {
-		if resp := lookup(testDevice, testToken); resp.StatusCode != http.StatusOK {
+		if resp := lookup(testDevice); resp.StatusCode != http.StatusOK {
 			t.Fatalf("lookup %d of the burst: status %d, want 200", i+1, resp.StatusCode)
 		}
 	}
-	resp := lookup(testDevice, testToken)
+	resp := lookup(testDevice)
 	if resp.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("lookup after the burst: status %d, want 429", resp.StatusCode)
 	}
@@ -94,14 +94,14 @@ func TestLookup_RateLimited(t *testing.T) {
 	if got := resp.Header.Get("Retry-After"); got != "6" {
 		t.Errorf("Retry-After %q, want \"6\"", got)
 	}
-	if resp := lookup(otherDevice, otherToken); resp.StatusCode != http.StatusOK {
+	if resp := lookup(otherDevice); resp.StatusCode != http.StatusOK {
 		t.Errorf("another device: status %d, want 200 (buckets are per device)", resp.StatusCode)
 	}
 	f.clock.Advance(6 * time.Second)
-	if resp := lookup(testDevice, testToken); resp.StatusCode != http.StatusOK {
+	if resp := lookup(testDevice); resp.StatusCode != http.StatusOK {
 		t.Errorf("lookup after Retry-After: status %d, want 200", resp.StatusCode)
 	}
-	if resp := lookup(testDevice, testToken); resp.StatusCode != http.StatusTooManyRequests {
+	if resp := lookup(testDevice); resp.StatusCode != http.StatusTooManyRequests {
 		t.Errorf("second lookup after one refill: status %d, want 429", resp.StatusCode)
 	}
 }

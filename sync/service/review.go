@@ -27,6 +27,10 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 		return t.UTC().Format("2006-01-02 15:04:05 UTC")
 	},
 	"reference": api.ReferenceCode,
+	// measure prints a quality measure with as many digits as it needs:
+	// brightness 141.2, glare 0.0194.
+	"measure": func(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) },
+	"join":    strings.Join,
 }).ParseFS(templateFS, "templates/*.html"))
 
 // reviewCSP forbids everything but same-origin images, the stylesheet and
@@ -60,6 +64,9 @@ type ReviewProfile struct {
 	Email    string        `json:"email"`
 	FullName string        `json:"full_name"`
 	Photos   []ReviewPhoto `json:"photos"`
+	// Quality is how the kiosk judged the photos, with any staff override;
+	// nil from kiosks that do not check.
+	Quality *api.QualityReport `json:"quality,omitempty"`
 }
 
 // ReviewPhoto is one photo of a ReviewProfile; JPEG is base64 in JSON.
@@ -189,6 +196,7 @@ func reviewProfile(p *api.Profile, rec *record) ReviewProfile {
 	rp := ReviewProfile{
 		ReviewSummary: summary(rec),
 		Created:       p.Created, Language: p.Language, Email: p.Email, FullName: p.FullName,
+		Quality: p.Quality,
 	}
 	for _, ph := range p.Photos {
 		rp.Photos = append(rp.Photos, ReviewPhoto{

@@ -237,7 +237,9 @@ func TestReview_FormDecision(t *testing.T) {
 			edit(r)
 		}
 		// Do not follow the redirect: its status is what the test checks.
-		resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(r)
+		c := *f.ts.Client() // trusts the fixture's TLS certificate
+		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		resp, err := c.Do(r)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -21,17 +22,19 @@ const (
 )
 
 // Options configure a Server. DataDir and Keys are required; the zero value of
-// everything else works (no devices means no kiosk can authenticate, a zero
-// ReviewPasswordSHA256 means no reviewer can log in).
+// everything else works (no enrolled devices means no kiosk can
+// authenticate, a zero ReviewPasswordSHA256 means no reviewer can log in).
 type Options struct {
-	// DataDir holds the bbolt file and the service secret; created 0700 if missing.
+	// DataDir holds the bbolt file, the service secret, the device CA and
+	// the device registry (devices.json, changed by AddDevice and
+	// RevokeDevice); created 0700 if missing.
 	DataDir string
 	// Keys opens envelopes. Keep retired keys here: kiosks offline for days
 	// still hold envelopes sealed to them.
 	Keys envelope.KeyRing
-	// Devices authenticates kiosks: a DeviceMap, or a DeviceFile that
-	// picks up devices added while the service runs.
-	Devices Devices
+	// CurrentKey is the key kiosks are told to seal to; when empty, the
+	// newest key in Keys (by Created, then by key id).
+	CurrentKey string
 	// Accounts are the emails that have an account; compared lowercased.
 	Accounts []string
 	// ReviewPasswordSHA256 is the SHA-256 of the review page password.
@@ -52,7 +55,9 @@ type Options struct {
 type Server struct {
 	store    *store
 	keys     envelope.KeyRing
-	devices  Devices
+	current  string // key id kiosks seal to
+	registry *registry
+	ca       *authority            // issues and checks device certificates
 	accounts map[[32]byte]struct{} // emailKey of each account, no plaintext kept
 	reviewPW [32]byte
 	csrfKey  []byte
@@ -78,17 +83,19 @@ func New(opts Options) (*Server, error) {
 	if len(opts.Keys) == 0 {
 		return nil, errors.New("service: no private keys: envelopes could not be opened")
 	}
+	current, err := CurrentKey(opts.Keys, opts.CurrentKey)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{
 		keys:     opts.Keys,
-		devices:  opts.Devices,
+		current:  current,
+		registry: openRegistry(opts.DataDir),
 		reviewPW: opts.ReviewPasswordSHA256,
 		maxBody:  opts.MaxEnvelopeBytes,
 		log:      opts.Log,
 		now:      opts.Now,
 		inflight: make(map[string]struct{}),
-	}
-	if s.devices == nil {
-		s.devices = DeviceMap(nil)
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxEnvelopeBytes
@@ -107,10 +114,14 @@ func New(opts Options) (*Server, error) {
 		burst = DefaultLookupBurst
 	}
 	s.limiter = newLimiter(time.Minute/time.Duration(perMinute), burst)
+	s.log.Info("service keys", "current", current, "keys", len(opts.Keys))
 
 	secret, err := loadSecret(opts.DataDir)
 	if err != nil {
 		return nil, err
+	}
+	if s.ca, err = loadOrCreateCA(opts.DataDir, deviceCACert, deviceCAKey, "idkiosk device CA", s.now()); err != nil {
+		return nil, fmt.Errorf("device CA: %w", err)
 	}
 	st, err := openStore(opts.DataDir, secret)
 	if err != nil {
@@ -124,6 +135,9 @@ func New(opts Options) (*Server, error) {
 	}
 	return s, nil
 }
+
+// DeviceCA is the CA that issues kiosk client certificates.
+func (s *Server) DeviceCA() *x509.Certificate { return s.ca.cert }
 
 // Close closes the store. Call it after the HTTP server has shut down, so
 // that in-flight PUTs finish their commit first.
@@ -145,6 +159,8 @@ func (s *Server) contractRoutes() []route {
 		{"GET", "/v1/profiles/{id}/status", s.device(s.handleStatus)},
 		{"POST", "/v1/accounts/lookup", s.device(s.handleLookup)},
 		{"POST", "/v1/devices/{id}/heartbeat", s.device(s.handleHeartbeat)},
+		{"POST", "/v1/enroll", http.HandlerFunc(s.handleEnroll)},
+		{"GET", "/v1/keys", s.device(s.handleKeys)},
 	}
 }
 

@@ -38,11 +38,16 @@ var (
 // the learner is, and they let the review list render without opening every
 // envelope.
 type record struct {
-	ID       string          `json:"id"`
-	Digest   string          `json:"digest"` // canonical Content-Digest of the envelope
-	Received time.Time       `json:"received"`
-	DeviceID string          `json:"device_id"`
-	KeyID    string          `json:"key_id"`
+	ID       string    `json:"id"`
+	Digest   string    `json:"digest"` // canonical Content-Digest of the envelope
+	Received time.Time `json:"received"`
+	DeviceID string    `json:"device_id"`
+	KeyID    string    `json:"key_id"`
+	// Version and Signer record the chain of custody: envelope format,
+	// and the device key (envelope.SignerID) whose signature was checked
+	// before storing; empty for an unsigned v1 envelope.
+	Version  int             `json:"envelope_version,omitempty"`
+	Signer   string          `json:"signer,omitempty"`
 	IDType   api.IDType      `json:"id_type"`
 	TwoSided bool            `json:"two_sided"`
 	State    api.ReviewState `json:"state"`

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http/httptrace"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -52,6 +53,7 @@ func (f *fakeService) PutProfile(ctx context.Context, id string, env []byte) (ap
 		f.stored[id]++
 		f.mu.Unlock()
 	}
+	arrived(ctx)
 	f.event <- id
 	if err != nil {
 		return api.StoreResult{}, err
@@ -82,6 +84,15 @@ func (f *fakeService) waitCalls(t *testing.T, n int) {
 			calls, _, _ := f.snapshot()
 			t.Fatalf("timed out waiting for calls; got %d so far", len(calls))
 		}
+	}
+}
+
+// arrived tells the uploader the request reached the service, as an HTTP
+// client's trace would once the headers are written; the uploader starts
+// the next PUT only then.
+func arrived(ctx context.Context) {
+	if tr := httptrace.ContextClientTrace(ctx); tr != nil && tr.WroteHeaders != nil {
+		tr.WroteHeaders()
 	}
 }
 

@@ -38,6 +38,10 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "build binaries:", err)
 		os.Exit(1)
 	}
+	if err := copyCascade(dir); err != nil { // quality_test.go
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	binDir = dir
 	code := m.Run()
 	os.RemoveAll(dir)
@@ -292,9 +296,9 @@ func (e *env) capture(step session.Step, cradle bool) {
 	if cradle {
 		e.cradle(false)
 		e.cradle(true)
-	} else {
-		e.do(session.Action{Type: session.ActCapture})
 	}
+	// Otherwise kioskd takes the photo by itself once every check holds
+	// (auto-capture); the button comes only after quality.manual_after.
 	e.waitState(string(step)+" photo taken", func(s session.State) bool { return s.Pending != nil && !s.Capturing })
 	e.do(session.Action{Type: session.ActAcceptPhoto})
 }
@@ -307,7 +311,7 @@ func (e *env) getJSON(url, password string, v any) int {
 	if password != "" {
 		req.SetBasicAuth("reviewer", password)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.s.HTTPClient().Do(req) // trusts verifyd's CA
 	if err != nil {
 		e.t.Fatalf("GET %s: %v", url, err)
 	}
@@ -323,7 +327,7 @@ func (e *env) getJSON(url, password string, v any) int {
 func (e *env) received() []service.ReviewSummary {
 	e.t.Helper()
 	var list []service.ReviewSummary
-	if code := e.getJSON("http://"+e.s.VerifydAddr+"/review/api/profiles", e.s.ReviewPassword, &list); code != http.StatusOK {
+	if code := e.getJSON(e.s.ServiceURL()+"/review/api/profiles", e.s.ReviewPassword, &list); code != http.StatusOK {
 		e.t.Fatalf("review list: status %d", code)
 	}
 	return list
@@ -352,7 +356,7 @@ func (e *env) arrived(refs ...string) map[string]service.ReviewSummary {
 func (e *env) profile(id string) service.ReviewProfile {
 	e.t.Helper()
 	var p service.ReviewProfile
-	if code := e.getJSON("http://"+e.s.VerifydAddr+"/review/api/profiles/"+id, e.s.ReviewPassword, &p); code != http.StatusOK {
+	if code := e.getJSON(e.s.ServiceURL()+"/review/api/profiles/"+id, e.s.ReviewPassword, &p); code != http.StatusOK {
 		e.t.Fatalf("review profile %s: status %d", id, code)
 	}
 	return p

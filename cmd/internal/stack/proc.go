@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -23,11 +24,11 @@ type Proc struct {
 
 // StartVerifyd runs the service and waits until it answers /healthz.
 func (s *Stack) StartVerifyd(ctx context.Context, logs io.Writer) (*Proc, error) {
-	return s.start(ctx, logs, "verifyd", "http://"+s.VerifydAddr+"/healthz",
+	return s.start(ctx, logs, "verifyd", s.ServiceURL()+"/healthz",
 		"-listen", s.VerifydAddr,
+		"-tls-hosts", strings.Join(append([]string{"localhost", "127.0.0.1", "::1"}, s.ServiceHosts...), ","),
 		"-data", s.path("verifyd"),
 		"-keys", s.path("keys"),
-		"-devices", s.path("verifyd", "devices"),
 		"-accounts", s.path("verifyd", "accounts"),
 		"-review-password-file", s.path("verifyd", "review-password"),
 	)
@@ -57,7 +58,7 @@ func (s *Stack) start(ctx context.Context, logs io.Writer, name, ready string, a
 		p.err = cmd.Wait()
 		close(p.done)
 	}()
-	if err := waitReady(ctx, ready, p.done); err != nil {
+	if err := s.waitReady(ctx, ready, p.done); err != nil {
 		p.Kill()
 		return nil, fmt.Errorf("%s did not become ready: %w", name, err)
 	}
@@ -65,14 +66,16 @@ func (s *Stack) start(ctx context.Context, logs io.Writer, name, ready string, a
 }
 
 // waitReady polls url until it answers 200, the process exits, or ctx ends.
-func waitReady(ctx context.Context, url string, exited <-chan struct{}) error {
+func (s *Stack) waitReady(ctx context.Context, url string, exited <-chan struct{}) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
+		// A new client each time: verifyd writes the CA it serves under
+		// when it starts, so the first polls may come before it exists.
+		if resp, err := s.HTTPClient().Do(req); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return nil

@@ -22,6 +22,12 @@ type Options struct {
 	DeviceID    string // default "dev-kiosk-1"
 	Accounts    []string
 	Demo        bool // show the simulation panel in the kiosk UI
+	// Camera is a V4L2 device (ideally a /dev/v4l/by-id/ path) for kioskd
+	// to use instead of the simulated camera; empty: simulated.
+	Camera string
+	// ServiceHosts are extra names or addresses verifyd's certificate must
+	// cover, for a test that reaches it by another name than its address.
+	ServiceHosts []string
 	// Kioskd overrides kioskd.toml keys: "section.key" -> TOML literal,
 	// e.g. "service.max_backoff": `"1s"` for tests that wait for a retry.
 	Kioskd map[string]string
@@ -32,12 +38,14 @@ type Stack struct {
 	Options
 	ReviewPassword string
 	KioskConfig    string // path of kioskd.toml
+	StaffCode      string // overrides a failed photo check (quality.go)
 }
 
 // Prepare creates the state directory on first use (service key pair,
-// device registration and token, review password, kioskd config) and
-// reuses what is already there, so `make run` keeps its queue and the
-// service its profiles across restarts.
+// review password, kioskd config, and the kiosk enrolled with the service:
+// verifyd runs for that moment, see enrollOnce) and reuses what is already
+// there, so `make run` keeps its queue and the service its profiles across
+// restarts.
 func Prepare(o Options) (*Stack, error) {
 	if o.VerifydAddr == "" {
 		o.VerifydAddr = "127.0.0.1:8700"
@@ -65,26 +73,11 @@ func Prepare(o Options) (*Stack, error) {
 
 	pubs, _ := filepath.Glob(o.path("keys", "*.pub"))
 	if len(pubs) == 0 {
-		if _, err := s.verifyd("-genkey", "-keys", o.path("keys")); err != nil {
+		if _, err := s.Verifyd("-genkey"); err != nil {
 			return nil, err
 		}
 		if pubs, _ = filepath.Glob(o.path("keys", "*.pub")); len(pubs) != 1 {
 			return nil, fmt.Errorf("verifyd -genkey wrote %d public keys", len(pubs))
-		}
-	}
-
-	tokenFile := o.path("kiosk", "device.token")
-	if _, err := os.Stat(tokenFile); os.IsNotExist(err) {
-		out, err := s.verifyd("-add-device", o.DeviceID, "-devices", o.path("verifyd", "devices"))
-		if err != nil {
-			return nil, err
-		}
-		token := lastLine(out)
-		if token == "" {
-			return nil, fmt.Errorf("verifyd -add-device printed no token")
-		}
-		if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
-			return nil, err
 		}
 	}
 
@@ -101,7 +94,10 @@ func Prepare(o Options) (*Stack, error) {
 	if err := os.WriteFile(o.path("verifyd", "accounts"), []byte(strings.Join(o.Accounts, "\n")+"\n"), 0o600); err != nil {
 		return nil, err
 	}
-	if err := s.writeKioskConfig(pubs[0], tokenFile); err != nil {
+	if err := s.writeKioskConfig(); err != nil {
+		return nil, err
+	}
+	if err := s.enrollOnce(); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -114,25 +110,35 @@ func (o Options) path(parts ...string) string {
 // Path returns a path inside the state directory.
 func (s *Stack) Path(parts ...string) string { return s.path(parts...) }
 
-func (s *Stack) verifyd(args ...string) (string, error) {
-	out, err := exec.Command(filepath.Join(s.Bin, "verifyd"), args...).CombinedOutput()
+// Verifyd runs the verifyd binary with args and the stack's -data and
+// -keys (for -add-device, -revoke-device, -genkey) and returns its stdout.
+func (s *Stack) Verifyd(args ...string) (string, error) {
+	args = append(args, "-data", s.path("verifyd"), "-keys", s.path("keys"), "-listen", s.VerifydAddr)
+	cmd := exec.Command(filepath.Join(s.Bin, "verifyd"), args...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("verifyd %s: %w\n%s", strings.Join(args, " "), err, out)
+		return "", fmt.Errorf("verifyd %s: %w\n%s%s", strings.Join(args, " "), err, out, stderr.String())
 	}
 	return string(out), nil
 }
 
-func (s *Stack) writeKioskConfig(pub, token string) error {
+func (s *Stack) writeKioskConfig() error {
 	keys := map[string]string{
-		"device.id":                 strconv.Quote(s.DeviceID),
-		"device.data_dir":           strconv.Quote(s.path("kiosk")),
-		"ui.listen":                 strconv.Quote(s.KioskAddr),
-		"ui.demo":                   strconv.FormatBool(s.Demo),
-		"camera.driver":             `"sim"`,
-		"cradle.driver":             `"sim"`,
-		"service.url":               strconv.Quote("http://" + s.VerifydAddr),
-		"service.public_key":        strconv.Quote(pub),
-		"service.device_token_file": strconv.Quote(token),
+		"device.id":       strconv.Quote(s.DeviceID),
+		"device.data_dir": strconv.Quote(s.path("kiosk")),
+		"ui.listen":       strconv.Quote(s.KioskAddr),
+		"ui.demo":         strconv.FormatBool(s.Demo),
+		"camera.driver":   `"sim"`,
+		"cradle.driver":   `"sim"`,
+		"service.url":     strconv.Quote(s.ServiceURL()),
+	}
+	if s.Camera != "" {
+		keys["camera.driver"], keys["camera.device"] = `"v4l2"`, strconv.Quote(s.Camera)
+	}
+	if err := s.qualityKeys(keys); err != nil {
+		return err
 	}
 	maps.Copy(keys, s.Kioskd)
 	sections := map[string][]string{}

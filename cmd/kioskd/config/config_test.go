@@ -4,39 +4,25 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/idkiosk/idkiosk/sync/envelope"
 )
 
-// fixture writes a service key and a token file and returns a valid config
-// text that points at them.
+// fixture returns a data directory and a valid config text that uses it.
+// (The kiosk's keys and certificate live in the data directory once it is
+// enrolled; the config only says where the service is.)
 func fixture(t *testing.T) (dir, valid string) {
 	t.Helper()
 	dir = t.TempDir()
-	k, err := envelope.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, pub, err := envelope.WriteKeyPair(dir, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok := filepath.Join(dir, "device.token")
-	if err := os.WriteFile(tok, []byte("secret\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	valid = fmt.Sprintf(`[device]
 id = "kiosk-1"
 data_dir = %q
 
 [service]
-public_key = %q
-device_token_file = %q
-`, dir, pub, tok)
+url = "https://verify.example.org"
+key_refresh = "30m"
+`, dir)
 	return dir, valid
 }
 
@@ -131,7 +117,7 @@ func TestParse_MissingRequired(t *testing.T) {
 	if !errors.As(err, &ps) {
 		t.Fatalf("Parse(empty) error = %v, want *Problems", err)
 	}
-	for _, key := range []string{"device.id", "service.public_key", "service.device_token_file"} {
+	for _, key := range []string{"device.id"} {
 		found := false
 		for _, p := range ps.List {
 			found = found || p.Key == key
@@ -142,26 +128,21 @@ func TestParse_MissingRequired(t *testing.T) {
 	}
 }
 
-func TestParse_TokenFileReadableByOthers(t *testing.T) {
-	dir, valid := fixture(t)
-	if err := os.Chmod(filepath.Join(dir, "device.token"), 0o644); err != nil {
-		t.Fatal(err)
+// The kiosk authenticates with a client certificate and pins the service's
+// CA: there is no plain-HTTP mode to fall back to.
+func TestParse_ServiceURLMustBeHTTPS(t *testing.T) {
+	_, valid := fixture(t)
+	for _, url := range []string{"http://verify.example.org", "verify.example.org", "https://"} {
+		text := strings.Replace(valid, "https://verify.example.org", url, 1)
+		_, err := Parse("kioskd.toml", []byte(text))
+		var ps *Problems
+		if !errors.As(err, &ps) || len(ps.List) != 1 || ps.List[0].Key != "service.url" || ps.List[0].Line != 6 {
+			t.Errorf("url %q: error %v, want one problem with service.url on line 6", url, err)
+		}
 	}
-	_, err := Parse("kioskd.toml", []byte(valid))
-	if err == nil || !strings.Contains(err.Error(), "chmod 600") {
-		t.Fatalf("Parse error = %v, want a chmod 600 hint", err)
-	}
-}
-
-func TestParse_PrivateKeyGivenAsPublic(t *testing.T) {
-	dir, valid := fixture(t)
-	text := strings.Replace(valid, ".pub", ".key", 1)
-	if _, err := os.Stat(strings.TrimSuffix(quoteGlob(t, dir, "*.pub"), `.pub"`)[1:] + ".key"); err != nil {
-		t.Fatalf("fixture has no private key next to the public one: %v", err)
-	}
-	_, err := Parse("kioskd.toml", []byte(text))
-	if err == nil || !strings.Contains(err.Error(), "contains a private key") {
-		t.Fatalf("Parse error = %v, want a refusal of the private key", err)
+	text := strings.Replace(valid, `key_refresh = "30m"`, `key_refresh = "10ms"`, 1)
+	if _, err := Parse("kioskd.toml", []byte(text)); err == nil || !strings.Contains(err.Error(), "service.key_refresh") {
+		t.Errorf("key_refresh 10ms: error %v, want a service.key_refresh problem", err)
 	}
 }
 
@@ -177,12 +158,7 @@ func TestExample_ParsesAndIsCommitted(t *testing.T) {
 	if string(committed) != string(ex) {
 		t.Errorf("docs/kioskd.example.toml is stale; regenerate with: go run ./cmd/kioskd -print-config > docs/kioskd.example.toml")
 	}
-	dir, _ := fixture(t)
-	text := strings.NewReplacer(
-		`"/etc/idkiosk/service.pub"`, quoteGlob(t, dir, "*.pub"),
-		`"/var/lib/idkiosk/device.token"`, fmt.Sprintf("%q", filepath.Join(dir, "device.token")),
-	).Replace(string(ex))
-	if _, err := Parse("example", []byte(text)); err != nil {
+	if _, err := Parse("example", ex); err != nil {
 		t.Errorf("the example does not parse: %v", err)
 	}
 	for _, line := range strings.Split(string(ex), "\n") {
@@ -192,17 +168,9 @@ func TestExample_ParsesAndIsCommitted(t *testing.T) {
 	}
 }
 
-func quoteGlob(t *testing.T, dir, pattern string) string {
-	m, _ := filepath.Glob(filepath.Join(dir, pattern))
-	if len(m) != 1 {
-		t.Fatalf("glob %s: %v", pattern, m)
-	}
-	return fmt.Sprintf("%q", m[0])
-}
-
 func TestParse_ServiceURLWithCredentials(t *testing.T) {
 	_, valid := fixture(t)
-	text := strings.Replace(valid, "[service]\n", "[service]\nurl = \"https://u:p@example.org\"\n", 1)
+	text := strings.Replace(valid, "https://verify.example.org", "https://u:p@example.org", 1)
 	_, err := Parse("kioskd.toml", []byte(text))
 	var ps *Problems
 	if !errors.As(err, &ps) || len(ps.List) != 1 {

@@ -10,18 +10,15 @@ import (
 )
 
 // Example renders the default configuration as a TOML file with every key
-// commented by its doc tag. Keys without a default (device.id, the service
-// key and token paths) are written with placeholder values a person must
-// replace.
+// commented by its doc tag. Keys without a default (device.id) are written
+// with placeholder values a person must replace.
 func Example() []byte {
 	var b bytes.Buffer
 	b.WriteString("# kioskd configuration. Every key is shown with its default.\n")
 	b.WriteString("# Check a file with: kioskd -check-config -config FILE\n")
 	def := Default()
 	placeholders := map[string]string{
-		"device.id":                 `"kiosk-1"`,
-		"service.public_key":        `"/etc/idkiosk/service.pub"`,
-		"service.device_token_file": `"/var/lib/idkiosk/device.token"`,
+		"device.id": `"kiosk-1"`,
 	}
 	v := reflect.ValueOf(def)
 	for i := 0; i < v.NumField(); i++ {

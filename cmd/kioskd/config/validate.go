@@ -9,8 +9,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/idkiosk/idkiosk/sync/envelope"
 )
 
 // Languages the UI has catalogues for. kioskd checks this list against the
@@ -82,26 +80,24 @@ func validate(c *Config, lines map[string]int, ps *Problems) {
 
 	switch c.Cradle.Driver {
 	case "sim", "none":
+	case "gpio":
+		validateCradleGPIO(&c.Cradle, bad)
 	default:
-		bad("cradle.driver", "%q: want \"sim\" or \"none\"", c.Cradle.Driver)
+		bad("cradle.driver", "%q: want \"sim\", \"gpio\" or \"none\"", c.Cradle.Driver)
 	}
 	if c.Cradle.Settle < 0 || c.Cradle.Settle > 5*time.Second {
 		bad("cradle.settle", "%s: want 0s to 5s", c.Cradle.Settle)
 	}
+	validateQuality(&c.Quality, bad)
 
-	if u, err := url.Parse(c.Service.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		bad("service.url", "%q: want an http:// or https:// URL with a host", c.Service.URL)
+	// https only: the kiosk authenticates with its client certificate and
+	// trusts the service by the CA it pinned at enrollment.
+	if u, err := url.Parse(c.Service.URL); err != nil || u.Scheme != "https" || u.Host == "" {
+		bad("service.url", "%q: want an https:// URL with a host", c.Service.URL)
 	} else if u.User != nil {
-		bad("service.url", "must not carry credentials; use service.device_token_file")
+		bad("service.url", "must not carry credentials; the kiosk authenticates with its enrolled certificate")
 	}
-	if c.Service.PublicKey == "" {
-		bad("service.public_key", "required: the service's .pub key file (verifyd -genkey makes one)")
-	} else if _, err := envelope.LoadPublicKey(c.Service.PublicKey); err != nil {
-		bad("service.public_key", "%v", err)
-	}
-	checkSecretFile(c.Service.DeviceTokenFile, func(format string, args ...any) {
-		bad("service.device_token_file", format, args...)
-	})
+	atLeast(bad, "service.key_refresh", c.Service.KeyRefresh, time.Second)
 	atLeast(bad, "service.timeout", c.Service.Timeout, time.Second)
 	atLeast(bad, "service.min_backoff", c.Service.MinBackoff, 100*time.Millisecond)
 	if c.Service.MaxBackoff < c.Service.MinBackoff {
@@ -117,6 +113,9 @@ func validate(c *Config, lines map[string]int, ps *Problems) {
 	if c.Queue.Path != "" && !filepath.IsAbs(c.Queue.Path) {
 		bad("queue.path", "%q: must be an absolute path", c.Queue.Path)
 	}
+	validateQueue(c, bad)
+	validateCamera(c, bad)
+	validateAdmin(c, bad)
 
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

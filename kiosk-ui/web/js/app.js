@@ -17,6 +17,7 @@ const screenEl = document.getElementById("screen");
 const announcer = document.getElementById("announcer");
 const langsEl = document.getElementById("langs");
 const reconnectingEl = document.getElementById("reconnecting");
+const adminViewingEl = document.getElementById("admin-viewing");
 let messageEl = null;
 let idle = null;
 let lastAnnounced = "";
@@ -90,6 +91,8 @@ function render() {
   document.body.dataset.rev = String(st.rev);
   translateStatic();
   renderLanguages();
+  // A remote admin is watching the live camera: the learner must know.
+  adminViewingEl.hidden = !(st.admin_viewers > 0);
 
   const make = screens[st.step];
   if (!make) return;

@@ -38,6 +38,7 @@ export function review({ send }) {
     ),
   );
   let drawn = "";
+  let draws = 0;
   return {
     el,
     update(st) {
@@ -52,17 +53,32 @@ export function review({ send }) {
         row(t("review.id"), `${t(ID_LABELS[st.id_type] ?? K("idtype.other"))} · ${st.two_sided ? t("review.two_sided") : t("review.one_sided")}`,
           "edit-idtype", edit("idtype")),
       );
+      // "Send" only once the learner can see every photo (thumbnails of an
+      // earlier draw no longer count).
+      let loading = 0;
+      const gen = ++draws;
+      const seen = () => {
+        if (gen === draws) submit.disabled = --loading > 0;
+      };
+      const thumb = (src, alt) => {
+        loading++;
+        const img = h("img", { src, alt });
+        img.addEventListener("load", seen);
+        img.addEventListener("error", seen);
+        return img;
+      };
       photos.replaceChildren(...kinds.map((k) => {
         const p = st.photos[k];
         return h("figure", { class: "thumb", testid: `thumb-${k}` },
           p.present
-            ? h("img", { src: `/api/photos/${k}.jpg?rev=${p.rev}`, alt: t(PHOTO_LABELS[k]) })
+            ? thumb(`/api/photos/${k}.jpg?rev=${p.rev}`, t(PHOTO_LABELS[k]))
             : h("div", { class: "missing" }, t("review.missing")),
           h("figcaption", {}, t(PHOTO_LABELS[k])),
           button(`retake-${k}`, p.present ? t("capture.retake") : t("capture.take"),
             () => send({ type: "retake", kind: k }), "btn small"),
         );
       }));
+      submit.disabled = loading > 0;
     },
   };
 }

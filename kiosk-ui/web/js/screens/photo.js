@@ -1,5 +1,7 @@
 import { h, button, setText } from "../dom.js";
 import { t, K } from "../i18n.js";
+import { cameraLine } from "../camera.js";
+import { qualityPanel } from "../quality.js";
 
 const TITLES = {
   face: K("face.title"),
@@ -33,11 +35,13 @@ export function photoStep({ send }, kind) {
   const retake = button("retake", t("capture.retake"), () => send({ type: "retake" }), "btn secondary");
   const accept = button("accept-photo", t("capture.use"), () => send({ type: "accept_photo" }), "btn primary");
   const actions = h("div", { class: "actions" });
+  const quality = qualityPanel(send);
   const el = h("section", { class: "card photo-step" },
     h("h1", {}, t(TITLES[kind])),
     guide,
     stage,
     status,
+    quality.el,
     h("div", { class: "msg-slot" }),
     check,
     actions,
@@ -67,6 +71,9 @@ export function photoStep({ send }, kind) {
         }
         check.hidden = true;
         capture.disabled = st.capturing;
+        // With photo checks the kiosk captures by itself; the button comes
+        // after a while (state.quality.manual) so nobody is stuck.
+        capture.hidden = !!st.quality && !st.quality.manual;
         setText(capture, st.capturing ? t("capture.taking") : t("capture.take"));
       } else {
         // The photo replaces the preview, which closes the MJPEG stream.
@@ -76,14 +83,22 @@ export function photoStep({ send }, kind) {
         if (mode !== "photo" || src !== photoSrc) {
           mode = "photo";
           photoSrc = src;
-          stage.replaceChildren(h("img", { class: "photo", src, alt: t("capture.photo_alt"), testid: "photo" }));
+          const img = h("img", { class: "photo", src, alt: t("capture.photo_alt"), testid: "photo" });
+          // "Use this photo" only once the learner can see it.
+          accept.disabled = true;
+          const seen = () => (accept.disabled = false);
+          img.addEventListener("load", seen);
+          img.addEventListener("error", seen);
+          stage.replaceChildren(img);
           actions.replaceChildren(back, retake, accept);
         }
         check.hidden = false;
       }
 
+      quality.update(st, mode === "live", stage);
       let line = "";
       if (st.capturing) line = t("capture.taking");
+      else if (mode === "live" && cameraLine(st.camera_state)) line = cameraLine(st.camera_state);
       // Not on the name side: the card in the tray is most likely still
       // photo side up, and the guidance already says to turn it over.
       else if (kind === "id_photo_side" && st.cradle.present && mode === "live") line = t("capture.card_in_tray");
