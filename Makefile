@@ -29,7 +29,7 @@ export GOFLAGS := -buildvcs=false
 # and 'P','0','1','2'). Only go4vl's cgo reads them.
 export CGO_CFLAGS := -O2 -g -DV4L2_PIX_FMT_AV1_FRAME=0x46315641 -DV4L2_PIX_FMT_P012=0x32313050
 
-.PHONY: run test bench build vet deps-run deps-test deps-bench clean vmtest
+.PHONY: run test bench build vet deps-run deps-test deps-bench clean vmtest vm deps-vm
 
 # kioskd loads pigo's face cascade from beside its binary: it ships inside
 # pigo's Go module and is copied, never committed (quality.cascade).
@@ -42,6 +42,17 @@ build:
 # CAMERA=/dev/v4l/by-id/... uses a real USB camera instead (README.md).
 run: deps-run build
 	$(BIN)/devstack -state .run -bin $(BIN) $(if $(CAMERA),-camera '$(CAMERA)')
+
+# The virtual appliance: the kiosk in qemu on Debian's kernel, set up from
+# the image's own overlays and units (buildroot/README.md, "make vm"), with
+# vivid as the camera and gpio-sim as the cradle; verifyd on the host.
+# Prints the URLs; state (the data disk, the service's data) in .run/vm.
+VMRUN_DEBS := $(VM_DEBS) linux-source-6.1 linux-headers-amd64 e2fsprogs
+vm: deps-vm build
+	$(BIN)/vmstack -state .run/vm -bin $(BIN)
+
+deps-vm:
+	@./.ci/apt-ensure $(VMRUN_DEBS)
 
 vet:
 	$(GO) vet ./...
@@ -57,7 +68,7 @@ test: deps-test vet
 # Only the tests that boot Debian's kernel under qemu (vivid camera, gpio-sim
 # cradle); the kernel is downloaded once into .cache/vm.
 vmtest: deps-test
-	IDKIOSK_VM=require $(GO) test -count=1 -timeout 15m -v -run '^(TestVM_|TestCamera_)' ./cmd/...
+	IDKIOSK_VM=require $(GO) test -count=1 -timeout 15m -v -run '^(TestVM_|TestVMAppliance_|TestCamera_)' ./cmd/...
 
 # Benchmarks; results go in BENCHMARKS.md with the machine and this command.
 bench: deps-bench build

@@ -8,6 +8,10 @@
 // preview from the capture package's MJPEG handler. There is no upload path
 // and the page never touches a camera itself.
 //
+// Staff mode's screens (staff.go, web/js/screens/staff.js) read kioskd's
+// status and run its repairs through /api/staff/*, which answer only while
+// the session says the staff PIN was entered on the staff screen.
+//
 // The server is loopback-only, but a browser on the kiosk can still be
 // pointed at hostile pages, so it defends like a public one: Host allowlist
 // against DNS rebinding, same-origin JSON POSTs only (CSRF), small bodies,

@@ -20,12 +20,13 @@ const (
 	KeyServerError       = "server_error"
 	KeyCameraUnavailable = "camera_unavailable"
 	KeyDemoFailed        = "demo_failed"
+	KeyStaffRequired     = "staff.required" // staff data asked for while staff mode is locked
 )
 
 // MessageKeys lists the keys above.
 func MessageKeys() []string {
 	return []string{KeyBadRequest, KeyRequestTooLarge, KeyUnsupportedMedia, KeyCrossOrigin,
-		KeyHostNotAllowed, KeyNotFound, KeyServerError, KeyCameraUnavailable, KeyDemoFailed}
+		KeyHostNotAllowed, KeyNotFound, KeyServerError, KeyCameraUnavailable, KeyDemoFailed, KeyStaffRequired}
 }
 
 // Problem is the body of every error answer: an RFC 9457 problem document

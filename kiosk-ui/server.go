@@ -23,6 +23,7 @@ type Demo interface {
 type ServerConfig struct {
 	Preview http.Handler // mounted at /preview.mjpeg; nil: 503
 	Demo    Demo         // nil on real hardware
+	Staff   Staff        // staff mode's data (staff.go); nil: no staff routes
 	// AllowedHosts are the Host headers accepted, e.g. "127.0.0.1:8080" and
 	// "localhost:8080". Empty: loopback names on any port.
 	AllowedHosts []string
@@ -82,6 +83,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/action", s.action)
 	mux.HandleFunc("GET /api/photos/{file}", s.photo)
 	mux.HandleFunc("GET /preview.mjpeg", s.preview)
+	if s.cfg.Staff != nil {
+		s.staffRoutes(mux)
+	}
 	if s.cfg.Demo != nil {
 		mux.HandleFunc("GET /api/demo", s.demoState)
 		mux.HandleFunc("POST /api/demo/cradle", s.demoCradle)

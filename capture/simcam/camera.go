@@ -31,8 +31,9 @@ type Options struct {
 type Camera struct {
 	opts Options
 
-	mu    sync.Mutex
-	scene Scene
+	mu        sync.Mutex
+	scene     Scene
+	unplugged bool // see unplug.go
 
 	layerMu sync.Mutex
 	layers  map[Scene]*layer // painted on first use, kept: a scene never changes
@@ -82,7 +83,9 @@ func (c *Camera) Scene() Scene {
 }
 
 // Stream implements capture.Camera: it emits a frame at once and then one
-// per tick at the configured rate until ctx ends, and returns ctx.Err().
+// per tick at the configured rate until ctx ends, and returns ctx.Err(); or,
+// once the camera is unplugged (unplug.go), an error wrapping
+// capture.ErrNoDevice.
 func (c *Camera) Stream(ctx context.Context, emit func(*capture.Frame)) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -93,6 +96,9 @@ func (c *Camera) Stream(ctx context.Context, emit func(*capture.Frame)) error {
 	start := time.Now()
 	now := start
 	for {
+		if err := c.gone(); err != nil {
+			return err
+		}
 		emit(capture.NewImageFrame(c.render(r, c.Scene(), now.Sub(start)), now))
 		// A ready tick must not win over a context ended during emit.
 		if err := ctx.Err(); err != nil {

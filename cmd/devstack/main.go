@@ -10,6 +10,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 
 	"github.com/idkiosk/idkiosk/cmd/internal/stack"
@@ -20,15 +21,24 @@ func main() {
 	bin := flag.String("bin", "bin", "directory with the verifyd and kioskd binaries")
 	verifyd := flag.String("verifyd", "127.0.0.1:8700", "verifyd listen address")
 	kiosk := flag.String("kiosk", "127.0.0.1:8080", "kiosk UI listen address")
+	admin := flag.String("admin", "127.0.0.1:8443", "kioskd's admin listener (live preview over WHEP, /metrics); loopback here")
 	camera := flag.String("camera", "", "V4L2 camera for the kiosk, e.g. /dev/v4l/by-id/usb-...-video-index0 (kioskd -list-cameras lists them); empty: simulated")
 	flag.Parse()
 	log.SetFlags(0)
 
-	s, err := stack.Prepare(stack.Options{
+	o := stack.Options{
 		Dir: *state, Bin: *bin, VerifydAddr: *verifyd, KioskAddr: *kiosk, Demo: true, Camera: *camera,
 		// Known accounts for the demo's "account lookup" and status screens.
 		Accounts: []string{"learner@example.com", "ana.garcia@example.com"},
-	})
+	}
+	// The admin token is kept in the state directory like the review
+	// password; kioskd only ever sees its hash.
+	token, tokens, err := stack.AdminToken(*state)
+	if err != nil {
+		log.Fatalf("devstack: %v", err)
+	}
+	o.Kioskd = map[string]string{"admin.listen": strconv.Quote(*admin), "admin.tokens": tokens}
+	s, err := stack.Prepare(o)
 	if err != nil {
 		log.Fatalf("devstack: %v", err)
 	}
@@ -54,14 +64,17 @@ func main() {
 idkiosk is running (%s camera, simulated cradle).
 
   Kiosk (learner UI):      http://%s/
+  Admin page (kioskd):     https://%s/   token: %s
+    (live camera preview and /metrics; a self-signed certificate: accept the warning)
   Review page (verifyd):   https://%s/review
     user: reviewer   password: %s
     (HTTPS under a development CA: trust %s in the browser, or accept its warning)
-  Staff code (accept a photo that failed its checks, after 3 tries): %s
+  Staff PIN (staff mode: the small "Staff" button on the welcome screen;
+    also accepts a photo that failed its checks, after 3 tries): %s
 
   Logs: %s
   Stop with Ctrl-C.
-`, cameraName(*camera), s.KioskAddr, s.VerifydAddr, s.ReviewPassword, s.ServiceCA(), s.StaffCode, logs.Name())
+`, cameraName(*camera), s.KioskAddr, *admin, token, s.VerifydAddr, s.ReviewPassword, s.ServiceCA(), s.StaffPIN, logs.Name())
 
 	select {
 	case <-ctx.Done():

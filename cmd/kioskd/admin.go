@@ -28,6 +28,8 @@ type adminDeps struct {
 	box    *outbox.Outbox
 	// viewers gets the number of admins watching: the learner's banner.
 	viewers func(n int)
+	// metrics is served at GET /metrics (metrics.go); nil: no endpoint.
+	metrics *metrics
 }
 
 // adminListener is the HTTPS listener for remote admins: the live preview
@@ -97,6 +99,11 @@ func newAdmin(cfg *config.Config, log *slog.Logger, deps adminDeps) (*adminListe
 		WHEP:         ws.Handler(),
 		Log:          log,
 	})
+	if handler, err = withMetrics(handler, deps.metrics, cfg.Metrics.TokenSHA256, ws.Authenticate, log); err != nil {
+		ws.Close()
+		audit.Close()
+		return nil, err
+	}
 	l.srv = &http.Server{
 		Handler:           handler,
 		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}},

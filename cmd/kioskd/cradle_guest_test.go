@@ -461,7 +461,7 @@ func TestVMGuest_KioskdCapturesWithLight(t *testing.T) {
 	}
 	act(t, base, session.Action{Type: session.ActNameSubmit, Name: "Ana Pérez"})
 	act(t, base, session.Action{Type: session.ActIDTypeSubmit, IDType: api.IDPassport})
-	faceWithoutAFace(t, base, stk.StaffCode)
+	faceWithoutAFace(t, base, stk.StaffPIN)
 	before := waitState(t, base, "ID step", func(s session.State) bool { return s.Step == session.StepIDPhoto && !s.Capturing })
 	if hand.Light() {
 		t.Fatal("the light is on before the card is placed")
@@ -521,8 +521,9 @@ func failed(s session.State) int {
 }
 
 // faceWithoutAFace gets past the face step with vivid's test pattern: the
-// manual captures fail the face checks, then staff accept the last one.
-func faceWithoutAFace(t *testing.T, base, staffCode string) {
+// manual captures fail the face checks, then staff unlock staff mode with
+// the PIN and accept the last one.
+func faceWithoutAFace(t *testing.T, base, staffPIN string) {
 	t.Helper()
 	for i := range 3 {
 		waitState(t, base, "manual capture offered", func(s session.State) bool {
@@ -536,8 +537,9 @@ func faceWithoutAFace(t *testing.T, base, staffCode string) {
 			break
 		}
 		if i == 2 {
-			act(t, base, session.Action{Type: session.ActStaffOverride, StaffCode: staffCode,
-				Staff: "VM test", Reason: "vivid shows a test pattern, not a face"})
+			act(t, base, session.Action{Type: session.ActStaffUnlock, PIN: staffPIN})
+			waitState(t, base, "staff mode unlocked", func(s session.State) bool { return s.Staff != nil && s.Staff.Unlocked })
+			act(t, base, session.Action{Type: session.ActStaffOverride, Staff: "VM test", Reason: "vivid shows a test pattern, not a face"})
 		}
 	}
 	waitState(t, base, "face photo", func(s session.State) bool { return s.Pending != nil })

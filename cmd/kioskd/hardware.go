@@ -72,7 +72,13 @@ type simDemo struct {
 	pinned bool
 }
 
-const sceneAuto = "auto"
+// sceneAuto follows the session; sceneUnplugged pulls the simulated
+// camera's cable (simcam.Unplug), for trying what staff and learners see
+// when the camera is gone.
+const (
+	sceneAuto      = "auto"
+	sceneUnplugged = "unplugged"
+)
 
 func (d *simDemo) SetCradle(present bool) error {
 	if d.cradle == nil {
@@ -92,8 +98,14 @@ func (d *simDemo) SetScene(name string) error {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if name == sceneUnplugged {
+		d.pinned = true
+		d.cam.Unplug()
+		return nil
+	}
 	if name == sceneAuto {
 		d.pinned = false
+		d.cam.Plug()
 		return nil
 	}
 	sc, err := simcam.ParseScene(name)
@@ -101,6 +113,7 @@ func (d *simDemo) SetScene(name string) error {
 		return err
 	}
 	d.pinned = true
+	d.cam.Plug()
 	d.cam.SetScene(sc)
 	return nil
 }
@@ -113,7 +126,7 @@ func (d *simDemo) Scenes() []string {
 	for _, s := range simcam.Scenes() {
 		out = append(out, string(s))
 	}
-	return out
+	return append(out, sceneUnplugged)
 }
 
 func (d *simDemo) Scene() string {
@@ -122,7 +135,10 @@ func (d *simDemo) Scene() string {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if !d.pinned {
+	switch {
+	case d.cam.Unplugged():
+		return sceneUnplugged
+	case !d.pinned:
 		return sceneAuto
 	}
 	return string(d.cam.Scene())

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -31,30 +32,40 @@ type health struct {
 
 func healthHandler(cam interface{ State() capture.State }, box *outbox.Outbox, up *upload.Uploader, saver sealingSaver, hw *hardware) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := health{Status: "ok", Camera: cam.State().String()}
-		st, err := box.Stats()
+		h, err := checkHealth(r.Context(), cam, box, up, saver, hw)
 		if err != nil {
 			http.Error(w, "queue unreadable", http.StatusServiceUnavailable)
 			return
-		}
-		h.Queue.Queued, h.Queue.Dead, h.Queue.Delivered = st.Queued, st.Dead, st.Delivered
-		if !st.Oldest.IsZero() {
-			h.Queue.Oldest = &st.Oldest
-		}
-		us := up.Stats()
-		h.Upload.LastError = us.LastError
-		if !us.LastSuccess.IsZero() {
-			h.Upload.LastSuccess = &us.LastSuccess
-		}
-		h.Alerts = queueAlerts(r.Context(), st, us, saver)
-		if cam.State() != capture.StateStreaming || len(h.Alerts) > 0 {
-			h.Status = "degraded"
-		}
-		if h.Cradle = hw.cradleHealth(); h.Cradle != nil && h.Cradle.Status != "ok" {
-			h.Status = "degraded"
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
 		json.NewEncoder(w).Encode(h)
 	})
+}
+
+// checkHealth is /healthz's answer; heartbeats carry it too (heartbeat.go).
+// It fails only when the queue cannot be read.
+func checkHealth(ctx context.Context, cam interface{ State() capture.State }, box *outbox.Outbox, up *upload.Uploader, saver sealingSaver, hw *hardware) (health, error) {
+	h := health{Status: "ok", Camera: cam.State().String()}
+	st, err := box.Stats()
+	if err != nil {
+		return h, err
+	}
+	h.Queue.Queued, h.Queue.Dead, h.Queue.Delivered = st.Queued, st.Dead, st.Delivered
+	if !st.Oldest.IsZero() {
+		h.Queue.Oldest = &st.Oldest
+	}
+	us := up.Stats()
+	h.Upload.LastError = us.LastError
+	if !us.LastSuccess.IsZero() {
+		h.Upload.LastSuccess = &us.LastSuccess
+	}
+	h.Alerts = queueAlerts(ctx, st, us, saver)
+	if cam.State() != capture.StateStreaming || len(h.Alerts) > 0 {
+		h.Status = "degraded"
+	}
+	if h.Cradle = hw.cradleHealth(); h.Cradle != nil && h.Cradle.Status != "ok" {
+		h.Status = "degraded"
+	}
+	return h, nil
 }

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/idkiosk/idkiosk/capture"
 	"github.com/idkiosk/idkiosk/capture/quality"
@@ -36,19 +35,14 @@ func wireQuality(cfg *config.Config, hub *capture.Hub, deps *session.Deps, log *
 	if err != nil {
 		return session.QualityConfig{}, fmt.Errorf("quality: %w (make build copies it to bin/%s; or set quality.cascade)", err, cascadeName)
 	}
-	code, err := readStaffCode(q.StaffCodeFile)
-	if err != nil {
-		return session.QualityConfig{}, err
-	}
 	th := q.Thresholds()
 	deps.Assessor = quality.NewAnalyzer(det, th)
 	deps.Frames = hub
-	log.Info("photo checks on", "cascade", path, "overrides", code != "",
+	log.Info("photo checks on", "cascade", path, "overrides", cfg.Staff.PINHash != "",
 		"manual_after", q.ManualAfter, "guidance_fps", q.GuidanceFPS)
 	return session.QualityConfig{
 		ManualAfter:   q.ManualAfter,
-		OverrideAfter: q.OverrideAfter,
-		StaffCode:     code,
+		OverrideAfter: q.OverrideAfter, // in staff mode (staff.go)
 		GuidanceFPS:   q.GuidanceFPS,
 		StableWindow:  q.StableWindow,
 		Analyzer:      analyzerName,
@@ -66,21 +60,4 @@ func cascadePath(configured string) (string, error) {
 		return "", fmt.Errorf("quality: find the face cascade beside kioskd: %w", err)
 	}
 	return filepath.Join(filepath.Dir(exe), cascadeName), nil
-}
-
-// readStaffCode reads the override code; no file, no overrides. Config
-// validation has checked the file's mode.
-func readStaffCode(path string) (string, error) {
-	if path == "" {
-		return "", nil
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("quality.staff_code_file: %w", err)
-	}
-	code := strings.TrimSpace(string(b))
-	if code == "" {
-		return "", fmt.Errorf("quality.staff_code_file: %s is empty", path)
-	}
-	return code, nil
 }

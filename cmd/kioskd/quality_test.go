@@ -14,39 +14,25 @@ import (
 	"github.com/idkiosk/idkiosk/kiosk-ui/session"
 )
 
-// TestWireQuality: with its cascade kioskd checks photos and hands the
-// session the staff code; without, it refuses to start and says how to
-// fix it.
+// TestWireQuality: with its cascade kioskd checks photos; without, it
+// refuses to start and says how to fix it.
 func TestWireQuality(t *testing.T) {
 	dir := t.TempDir()
-	code := filepath.Join(dir, "staff.code")
-	if err := os.WriteFile(code, []byte(" 4242 \n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	cfg := config.Default()
 	cfg.Quality.Cascade = qualitytest.Cascade(t)
-	cfg.Quality.StaffCodeFile = code
 	var deps session.Deps
 	qc, err := wireQuality(&cfg, capture.NewHub(), &deps, log)
 	if err != nil {
 		t.Fatalf("wireQuality: %v", err)
 	}
-	if deps.Assessor == nil || deps.Frames == nil || qc.StaffCode != "4242" || qc.Analyzer == "" || !qc.Outline.Valid() {
-		t.Errorf("wired assessor %v frames %v, config %+v; want both, code 4242, an analyzer name and the card outline", deps.Assessor, deps.Frames, qc)
+	if deps.Assessor == nil || deps.Frames == nil || qc.OverrideAfter != 3 || qc.Analyzer == "" || !qc.Outline.Valid() {
+		t.Errorf("wired assessor %v frames %v, config %+v; want both, overrides after 3, an analyzer name and the card outline", deps.Assessor, deps.Frames, qc)
 	}
 
 	cfg.Quality.Cascade = filepath.Join(dir, "facefinder")
 	if _, err := wireQuality(&cfg, capture.NewHub(), &session.Deps{}, log); err == nil || !strings.Contains(err.Error(), "make build") {
 		t.Errorf("missing cascade: %v, want an error saying make build copies it", err)
-	}
-
-	cfg.Quality.Cascade = qualitytest.Cascade(t)
-	empty := filepath.Join(dir, "empty.code")
-	os.WriteFile(empty, []byte("\n"), 0o600)
-	cfg.Quality.StaffCodeFile = empty
-	if _, err := wireQuality(&cfg, capture.NewHub(), &session.Deps{}, log); err == nil {
-		t.Errorf("empty staff code file: no error")
 	}
 }
 

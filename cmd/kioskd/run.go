@@ -26,6 +26,7 @@ const shutdownGrace = 10 * time.Second
 // order that loses nothing: stop taking requests, let the session finish an
 // in-flight save, stop the uploader, and only then close the outbox.
 func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	log, logs := keepRecent(log, cfg.Log.Level) // logring.go: for kioskctl logs
 	if err := os.MkdirAll(cfg.Device.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
@@ -46,6 +47,9 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	// Released on every return, also the early ones below: a socket left
+	// listening would make the next start say "control socket in use".
+	defer ctl.ln.Close()
 
 	cli, err := client.New(client.Options{
 		BaseURL: cfg.Service.URL, DeviceID: cfg.Device.ID, TLS: dev.tlsConfig(),
@@ -70,16 +74,22 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 
 	saver := newSaver(cfg, dev.current(), box, fp)
 	saver.device = dev
+	met := newMetrics() // metrics.go
 	deps := session.Deps{
 		Camera:   hub,
 		Saver:    saver,
 		Accounts: cli,
 		Log:      log.With("part", "session"),
+		OnReject: met.photoRejected,
 	}
 	if hw.cradle != nil {
 		deps.Cradle = hw.cradle
 	}
 	qcfg, err := wireQuality(cfg, hub, &deps, log) // quality.go
+	if err != nil {
+		return err
+	}
+	staffAudit, staffCfg, err := wireStaff(cfg, &deps, log) // staff.go
 	if err != nil {
 		return err
 	}
@@ -92,9 +102,13 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		ReceiptTimeout:  cfg.UI.ReceiptTimeout,
 		CradleSettle:    cfg.Cradle.Settle,
 		Quality:         qcfg,
+		Staff:           staffCfg,
 	}, deps)
 
 	uploader := newUploader(cfg, box, cli, log, fp)
+	status := &statusSource{cfg: cfg, camera: camera, box: box, up: uploader, saver: saver, hw: hw, dev: dev,
+		reach: newReachProbe(cli), logs: logs, log: log.With("part", "status"), now: time.Now} // status.go
+	ctl.HandleStatus(status)
 
 	uiCfg := kioskui.ServerConfig{
 		Preview:      camera.preview(cfg.Camera.PreviewFPS),
@@ -104,8 +118,15 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if cfg.UI.Demo && hw.demo != nil {
 		uiCfg.Demo = hw.demo
 	}
+	if deps.PIN != nil {
+		uiCfg.Staff = staffDesk{status: status, box: box, log: log.With("part", "staff")} // staff.go
+	}
 	ui := kioskui.NewServer(uiCfg, sess)
-	adm, err := newAdmin(cfg, log.With("part", "admin"), adminDeps{hub: hub, camera: camera, box: box, viewers: sess.SetViewers})
+	adm, err := newAdmin(cfg, log.With("part", "admin"), adminDeps{hub: hub, camera: camera, box: box, viewers: sess.SetViewers, metrics: met})
+	if err != nil {
+		return err
+	}
+	obs, err := wireOps(cfg, log, met, opsParts{hub: hub, camera: camera, box: box, uploader: uploader, saver: saver, hw: hw, client: cli, admin: adm}) // ops.go
 	if err != nil {
 		return err
 	}
@@ -145,6 +166,8 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	goRun("keys", partsCtx, dev.refreshKeys(cli, cfg.Service.KeyRefresh))
 	goRun("control", partsCtx, ctl.run)
 	goRun("admin", partsCtx, adm.run)
+	goRun("staff-audit", partsCtx, staffAudit.run)
+	goRun("ops", partsCtx, obs.run)
 	if hw.follow != nil {
 		goRun("sim-scene", partsCtx, func(ctx context.Context) error { return hw.follow(ctx, sess) })
 	}
@@ -157,6 +180,7 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
+	obs.ready() // systemd READY=1
 	log.Info("kioskd serving", "ui", "http://"+ln.Addr().String()+"/", "device", cfg.Device.ID,
 		"camera", cfg.Camera.Driver, "cradle", cfg.Cradle.Driver, "version", version)
 
@@ -167,6 +191,7 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	case err2 = <-serveErr:
 		err2 = fmt.Errorf("ui server: %w", err2)
 	}
+	obs.stopping()
 	shCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(shCtx); err != nil {

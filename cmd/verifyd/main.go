@@ -9,6 +9,9 @@
 //	verifyd -revoke-device kiosk-1 -compromised ...  # stolen: its signing key is refused for good
 //	verifyd -keys keys/ -data data/ -review-password-file pw.txt
 //
+// Reviewers log in at /review; the same login shows the fleet page,
+// /review/fleet: every enrolled kiosk with its last heartbeat.
+//
 // It serves HTTPS only. Without -tls-cert it makes a private CA and a
 // server certificate in -data (tls-ca.crt); kiosks pin that CA when they
 // enroll (kioskctl enroll -ca tls-ca.crt, or -ca-fingerprint).
@@ -40,7 +43,7 @@ type config struct {
 	listen, data, keys, accounts, passwordFile, logLevel string
 	currentKey, addDevice, revokeDevice                  string
 	tlsCert, tlsKey, tlsHosts                            string
-	codeTTL                                              time.Duration
+	codeTTL, fleetStale                                  time.Duration
 	genkey, compromised                                  bool
 }
 
@@ -61,6 +64,7 @@ func main() {
 	flag.StringVar(&c.accounts, "accounts", "", "accounts file: one email per line")
 	flag.StringVar(&c.passwordFile, "review-password-file", "", "file whose first line is the review page password")
 	flag.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
+	flag.DurationVar(&c.fleetStale, "fleet-stale-after", service.DefaultFleetStaleAfter, "the fleet page (/review/fleet) marks a kiosk stale when its last heartbeat is older than this")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -145,7 +149,7 @@ func addDevice(c config, stdout, stderr io.Writer) error {
 }
 
 func options(c config, log *slog.Logger) (service.Options, error) {
-	opts := service.Options{DataDir: c.data, Log: log, CurrentKey: c.currentKey}
+	opts := service.Options{DataDir: c.data, Log: log, CurrentKey: c.currentKey, FleetStaleAfter: c.fleetStale}
 	var err error
 	if opts.Keys, err = service.LoadKeyRing(c.keys); err != nil {
 		return opts, err

@@ -15,11 +15,12 @@ type Action struct {
 	Kind          api.PhotoKind `json:"kind,omitempty"`           // retake from review; optional check elsewhere
 	Step          Step          `json:"step,omitempty"`           // edit
 
-	// staff_override (override.go): the staff code, who (name or badge)
-	// and why.
-	StaffCode string `json:"staff_code,omitempty"`
-	Staff     string `json:"staff,omitempty"`
-	Reason    string `json:"reason,omitempty"`
+	// staff_unlock (staff.go): the staff PIN.
+	PIN string `json:"pin,omitempty"`
+	// staff_override (override.go), while staff mode is unlocked: who
+	// (name or badge) and why.
+	Staff  string `json:"staff,omitempty"`
+	Reason string `json:"reason,omitempty"`
 }
 
 // Action types.
@@ -44,6 +45,9 @@ const (
 	ActFinish         = "finish"
 	ActKeepAlive      = "keep_alive"
 	ActStaffOverride  = "staff_override" // keep a photo that failed a check
+	ActStaffOpen      = "staff_open"     // welcome -> staff mode's PIN keypad
+	ActStaffUnlock    = "staff_unlock"   // the staff PIN, on the staff screen or a photo step offering the override
+	ActStaffExit      = "staff_exit"     // leave staff mode
 )
 
 // photoStep maps a photo kind to the step that captures it.

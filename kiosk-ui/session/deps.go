@@ -85,6 +85,7 @@ type Config struct {
 	ReviewDays int // default 3
 
 	Quality QualityConfig // photo checks, guidance, overrides (quality.go)
+	Staff   StaffConfig   // staff mode's PIN lockout and inactivity (staff.go)
 }
 
 // Defaults for Config.
@@ -148,6 +149,12 @@ type Deps struct {
 	// (quality.go); nil: photos are not checked.
 	Assessor Assessor
 	Frames   Frames
+	// PIN turns on staff mode and the quality override (staff.go); nil:
+	// neither exists. StaffAudit records what staff did; nil: nothing.
+	PIN        PINChecker
+	StaffAudit StaffAudit
+	// OnReject counts photos that failed their checks (observe.go); nil: nobody.
+	OnReject RejectHook
 }
 
 func (d Deps) withDefaults() Deps {

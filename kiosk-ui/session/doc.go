@@ -8,6 +8,10 @@
 // service through the small interfaces in deps.go, which the lead wires to
 // capture.Hub, cradle.Sim (or the GPIO cradle), the outbox and the sync client.
 //
+// Staff mode (staff.go) sits beside the learner's flow: the staff screen,
+// opened from welcome with the staff PIN, and the quality override, which
+// needs the same PIN; wrong PINs lock the keypad for longer and longer.
+//
 // Personal data (name, email, photos) lives only in this process's memory and
 // is wiped on every reset: inactivity, finish, decline, and after the profile
 // has been saved. Nothing here writes to disk or logs personal data; learner

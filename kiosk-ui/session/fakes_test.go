@@ -316,6 +316,7 @@ type rig struct {
 	cradle   *fakeCradle
 	saver    *fakeSaver
 	accounts *fakeAccounts
+	audit    *staffRecorder
 	cancel   context.CancelFunc
 	done     chan struct{}
 	ids      int
@@ -346,7 +347,8 @@ func newRig(t *testing.T, opts ...rigOption) *rig {
 		accounts: &fakeAccounts{known: map[string]api.LookupResponse{
 			"ana@example.org": {Exists: true},
 		}},
-		done: make(chan struct{}),
+		audit: &staffRecorder{},
+		done:  make(chan struct{}),
 	}
 	r.camera.cradle = r.cradle
 	cfg := Config{DeviceID: "kiosk-test", Languages: []string{"en", "es", "fr"}, DefaultLanguage: "en"}
@@ -357,6 +359,9 @@ func newRig(t *testing.T, opts ...rigOption) *rig {
 		Accounts: r.accounts,
 		Clock:    r.clock,
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		// No PIN by default: staff mode is off unless a test turns it on
+		// (withStaff, withQuality).
+		StaffAudit: r.audit,
 		NewID: func() string {
 			r.ids++
 			return fmt.Sprintf("6ba7b810-9dad-11d1-80b4-%012d", r.ids)

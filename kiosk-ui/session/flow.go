@@ -77,6 +77,8 @@ func (s *Session) apply(ctx context.Context, a Action) error {
 		return s.acceptPhoto(a)
 	case ActStaffOverride:
 		return s.staffOverride(a)
+	case ActStaffOpen, ActStaffUnlock, ActStaffExit:
+		return s.staffAction(a)
 	case ActBack:
 		return s.back()
 	case ActEdit:
@@ -270,6 +272,9 @@ func (s *Session) firstIncomplete() Step {
 // goTo leaves the current step (abandoning a capture, a pending photo or a
 // lookup) and enters next.
 func (s *Session) goTo(next Step) {
+	if s.staff.unlocked {
+		s.leaveStaff(StaffLeftStep)
+	}
 	s.endCapture("")
 	s.dropPending()
 	s.dropQuality(false)

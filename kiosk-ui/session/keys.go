@@ -34,9 +34,14 @@ const (
 
 	// Staff override of a failed photo check (override.go); the guidance
 	// keys themselves are capture/quality's.
-	KeyOverrideCodeWrong     = "quality.override_code_wrong"
 	KeyOverrideStaffMissing  = "quality.override_staff_missing"
 	KeyOverrideReasonMissing = "quality.override_reason_missing"
+
+	// Staff mode (staff.go).
+	KeyStaffPINEmpty    = "staff.pin_empty"
+	KeyStaffPINWrong    = "staff.pin_wrong" // params: left (tries before the keypad locks)
+	KeyStaffLocked      = "staff.locked"    // params: seconds
+	KeyStaffUnlockFirst = "staff.unlock_first"
 )
 
 // MessageKeys lists every key above.
@@ -49,6 +54,7 @@ func MessageKeys() []string {
 		KeyCaptureFailed, KeyCaptureTimeout, KeyCardRemoved, KeyPhotoMissing,
 		KeySaveFailed, KeyQueueFull, KeyKioskFull,
 		KeyCardLeftBehind, KeySessionTimedOut, KeyConsentDeclined,
-		KeyOverrideCodeWrong, KeyOverrideStaffMissing, KeyOverrideReasonMissing,
+		KeyOverrideStaffMissing, KeyOverrideReasonMissing,
+		KeyStaffPINEmpty, KeyStaffPINWrong, KeyStaffLocked, KeyStaffUnlockFirst,
 	}
 }

@@ -12,21 +12,19 @@ import (
 const minOverrideReason = 3
 
 // staffOverride lets staff keep the last capture of this step although it
-// failed a check, after QualityConfig.OverrideAfter failed captures, with
-// the staff code, their name or badge and a reason. The photo becomes the
-// pending one (the learner still taps "use this photo"), and the override
-// is recorded in its quality report: who, when, why, which checks failed.
-// Wrong codes are counted; after maxWrongStaffCodes the session offers no
-// more overrides.
+// failed a check, after QualityConfig.OverrideAfter failed captures, while
+// staff mode is unlocked (the PIN, staff.go), with their name or badge and
+// a reason. The photo becomes the pending one (the learner still taps "use
+// this photo"), and the override is recorded in its quality report: who,
+// when, why, which checks failed. Staff mode then ends: one PIN, one
+// override, so the learner is never left with an unlocked kiosk.
 func (s *Session) staffOverride(a Action) error {
 	kind, ok := stepPhoto(s.step)
 	if !ok || !s.checking() || !s.overrideOffered(kind) {
 		return notAllowed()
 	}
-	if !staffCodeOK(a.StaffCode, s.q.cfg.StaffCode) {
-		s.q.wrong++
-		s.log.Warn("staff override refused: wrong staff code", "kind", kind, "wrong_codes", s.q.wrong)
-		return invalid(KeyOverrideCodeWrong, nil)
+	if !s.staff.unlocked {
+		return invalid(KeyStaffUnlockFirst, nil)
 	}
 	staff, ok := overrideText(a.Staff, 1, api.MaxOverrideStaff)
 	if !ok {
@@ -50,6 +48,8 @@ func (s *Session) staffOverride(a Action) error {
 	// The staff member's name and reason are in the sealed report only.
 	s.log.Info("staff accepted a photo that failed a check", "kind", kind, "failed", failed,
 		"failed_captures", s.q.failed[kind])
+	s.recordStaff(StaffEvent{Time: p.quality.Override.At, Event: StaffEventOverride, Kind: kind, Failed: failed})
+	s.leaveStaff(StaffLeftOverride)
 	return nil
 }
 

@@ -2,8 +2,6 @@ package session
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"image"
 	"time"
 
@@ -34,10 +32,9 @@ type QualityConfig struct {
 	// auto-capture that does not come.
 	ManualAfter time.Duration
 	// OverrideAfter is how many failed captures of one photo let staff
-	// accept the last one with a reason.
+	// accept the last one with a reason, in staff mode (Deps.PIN; without
+	// it there are no overrides).
 	OverrideAfter int
-	// StaffCode is what staff type to override; empty disables overrides.
-	StaffCode string
 	// GuidanceFPS bounds how many preview frames a second are judged.
 	GuidanceFPS float64
 	// StableWindow is how long every check must hold before the kiosk
@@ -57,9 +54,6 @@ const (
 	DefaultOverrideAfter = 3
 	DefaultGuidanceFPS   = 10
 	DefaultStableWindow  = 500 * time.Millisecond
-	// maxWrongStaffCodes ends overrides for the session after this many
-	// wrong codes, so the code cannot be guessed from the page.
-	maxWrongStaffCodes = 5
 )
 
 func (c QualityConfig) withDefaults() QualityConfig {
@@ -125,7 +119,7 @@ type qualityState struct {
 	attempts map[api.PhotoKind]int
 	failed   map[api.PhotoKind]int
 	rejected map[api.PhotoKind]*photo // the last failed capture, for an override
-	wrong    int                      // wrong staff codes this session
+	onReject RejectHook               // metrics; see observe.go
 
 	monitor  *monitorJob
 	guidance string
@@ -145,6 +139,7 @@ func newQualityState(cfg QualityConfig, deps Deps) qualityState {
 		cfg:      cfg.withDefaults(),
 		assessor: deps.Assessor,
 		frames:   deps.Frames,
+		onReject: deps.OnReject,
 		attempts: map[api.PhotoKind]int{},
 		failed:   map[api.PhotoKind]int{},
 		rejected: map[api.PhotoKind]*photo{},
@@ -232,8 +227,11 @@ func (s *Session) qualitySnapshot() *QualityState {
 	return qs
 }
 
+// overrideOffered: staff may unlock staff mode here and accept the last
+// failed capture of kind. Wrong PINs lock the keypad (staff.go), not the
+// offer.
 func (s *Session) overrideOffered(kind api.PhotoKind) bool {
-	return s.q.cfg.StaffCode != "" && s.q.wrong < maxWrongStaffCodes &&
+	return s.staff.pin != nil &&
 		s.q.failed[kind] >= s.q.cfg.OverrideAfter && s.q.rejected[kind] != nil &&
 		s.capture == nil && s.pending == nil
 }
@@ -283,6 +281,7 @@ func (s *Session) judged(job *captureJob, still capture.Still, as *quality.Asses
 	p := s.newPhoto(kind, still)
 	if !as.Passed() {
 		s.q.failed[kind]++
+		s.q.reject(kind, as.Failed())
 	}
 	p.quality = s.report(kind, job.how, as)
 	if as.Passed() {
@@ -310,15 +309,7 @@ func (s *Session) dropQuality(all bool) {
 	if all {
 		clear(s.q.attempts)
 		clear(s.q.failed)
-		s.q.wrong = 0
 	}
-}
-
-// staffCodeOK compares in constant time; hashing first makes the lengths
-// equal too.
-func staffCodeOK(got, want string) bool {
-	a, b := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
-	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
 }
 
 // photoPassed reports whether a photo may go into the profile: it passed

@@ -19,8 +19,6 @@ import (
 // from the module cache) judges them, and the session's clock is fake, so
 // the manual button's delay is stepped, not waited for.
 
-const testStaffCode = "246810"
-
 // scene is the simulated camera feeding the rig's hub.
 type scene struct {
 	cam *simcam.Camera
@@ -69,7 +67,6 @@ func withQuality(t *testing.T, change ...func(*QualityConfig)) (rigOption, *scen
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	qc := QualityConfig{
-		StaffCode: testStaffCode,
 		// Judge every frame; the frames' own times drive the window.
 		GuidanceFPS:  1000,
 		StableWindow: 200 * time.Millisecond,
@@ -83,6 +80,7 @@ func withQuality(t *testing.T, change ...func(*QualityConfig)) (rigOption, *scen
 		d.Camera = hub
 		d.Frames = hub
 		d.Assessor = quality.NewAnalyzer(det, quality.Default())
+		d.PIN = &fakePIN{pin: testStaffPIN}
 	}, &scene{cam: cam, hub: hub}
 }
 
@@ -231,8 +229,9 @@ func (r *rig) failCaptures(n int, key string) State {
 }
 
 // TestQuality_StaffOverrideIsTheOnlyWayPast: a photo that fails never
-// becomes acceptable by the learner; after three failures staff can accept
-// it with the code, a name and a reason, and the profile records it.
+// becomes acceptable by the learner; after three failures staff can unlock
+// staff mode with the PIN and accept it with a name and a reason, and the
+// profile records it.
 func TestQuality_StaffOverrideIsTheOnlyWayPast(t *testing.T) {
 	opt, cam := withQuality(t)
 	r := newRig(t, opt)
@@ -241,13 +240,16 @@ func TestQuality_StaffOverrideIsTheOnlyWayPast(t *testing.T) {
 	r.waitGuidance(quality.KeyTooDark)
 	r.clock.Advance(DefaultManualAfter)
 
-	override := Action{Type: ActStaffOverride, StaffCode: testStaffCode, Staff: "J. Smith #42", Reason: "Learner's skin tone under the booth light; checked by eye"}
+	override := Action{Type: ActStaffOverride, Staff: "J. Smith #42", Reason: "Learner's skin tone under the booth light; checked by eye"}
 	st := r.failCaptures(2, quality.KeyTooDark)
 	if st.Quality.Override {
 		t.Errorf("override offered after 2 failures")
 	}
 	if _, err := r.s.Do(context.Background(), override); !errors.Is(err, ErrNotAllowed) {
 		t.Errorf("override after 2 failures: %v, want ErrNotAllowed", err)
+	}
+	if _, err := r.s.Do(context.Background(), Action{Type: ActStaffUnlock, PIN: testStaffPIN}); !errors.Is(err, ErrNotAllowed) {
+		t.Errorf("staff PIN on the face step with no override offered: %v, want ErrNotAllowed", err)
 	}
 	st = r.failCaptures(1, quality.KeyTooDark)
 	if !st.Quality.Override {
@@ -259,12 +261,14 @@ func TestQuality_StaffOverrideIsTheOnlyWayPast(t *testing.T) {
 		a    Action
 		key  string
 	}{
-		{"wrong code", Action{Type: ActStaffOverride, StaffCode: "000000", Staff: "x", Reason: "because"}, KeyOverrideCodeWrong},
-		{"no code", Action{Type: ActStaffOverride, Staff: "x", Reason: "because"}, KeyOverrideCodeWrong},
-		{"no staff name", Action{Type: ActStaffOverride, StaffCode: testStaffCode, Staff: "  ", Reason: "because"}, KeyOverrideStaffMissing},
-		{"no reason", Action{Type: ActStaffOverride, StaffCode: testStaffCode, Staff: "x", Reason: " ok "}, KeyOverrideReasonMissing},
+		{"staff mode locked", override, KeyStaffUnlockFirst},
+		{"no staff name", Action{Type: ActStaffOverride, Staff: "  ", Reason: "because"}, KeyOverrideStaffMissing},
+		{"no reason", Action{Type: ActStaffOverride, Staff: "x", Reason: " ok "}, KeyOverrideReasonMissing},
 	}
-	for _, tt := range refused {
+	for i, tt := range refused {
+		if i == 1 {
+			r.unlockStaff(testStaffPIN)
+		}
 		st, err := r.s.Do(context.Background(), tt.a)
 		if !errors.Is(err, ErrInvalidInput) || st.Message == nil || st.Message.Key != tt.key || st.Pending != nil {
 			t.Errorf("%s: err %v message %+v pending %v, want %q and no photo", tt.name, err, st.Message, st.Pending, tt.key)
@@ -275,6 +279,9 @@ func TestQuality_StaffOverrideIsTheOnlyWayPast(t *testing.T) {
 	st = r.do(override)
 	if st.Pending == nil {
 		t.Fatalf("override: no pending photo")
+	}
+	if st.Staff == nil || st.Staff.Unlocked {
+		t.Errorf("staff mode after the override: %+v, want locked again", st.Staff)
 	}
 	r.do(Action{Type: ActAcceptPhoto})
 	r.waitStep(StepIDPhoto)
@@ -311,44 +318,24 @@ func TestQuality_StaffOverrideIsTheOnlyWayPast(t *testing.T) {
 	}
 }
 
-// TestQuality_NoOverrideWithoutStaffCode: with no staff code configured
-// the override does not exist, however often a capture fails.
-func TestQuality_NoOverrideWithoutStaffCode(t *testing.T) {
-	opt, cam := withQuality(t, func(c *QualityConfig) { c.StaffCode = "" })
-	r := newRig(t, opt)
+// TestQuality_NoOverrideWithoutStaffPIN: with no staff PIN configured
+// there is no staff mode and the override does not exist, however often a
+// capture fails.
+func TestQuality_NoOverrideWithoutStaffPIN(t *testing.T) {
+	opt, cam := withQuality(t)
+	r := newRig(t, opt, func(_ *Config, d *Deps, _ *rig) { d.PIN = nil })
 	r.toFaceStep(cam, false)
 	cam.SetScene(simcam.SceneDark)
 	r.waitGuidance(quality.KeyTooDark)
 	r.clock.Advance(DefaultManualAfter)
 	st := r.failCaptures(4, quality.KeyTooDark)
-	if st.Quality.Override {
-		t.Errorf("override offered without a staff code")
+	if st.Quality.Override || st.Staff != nil {
+		t.Errorf("override offered %v, staff %+v without a staff PIN; want neither", st.Quality.Override, st.Staff)
 	}
-	if _, err := r.s.Do(context.Background(), Action{Type: ActStaffOverride, StaffCode: "", Staff: "x", Reason: "because"}); !errors.Is(err, ErrNotAllowed) {
-		t.Errorf("override with an empty code: %v, want ErrNotAllowed", err)
-	}
-}
-
-// TestQuality_WrongCodesEndOverrides: guessing the code from the page ends
-// after a few tries.
-func TestQuality_WrongCodesEndOverrides(t *testing.T) {
-	opt, cam := withQuality(t)
-	r := newRig(t, opt)
-	r.toFaceStep(cam, false)
-	cam.SetScene(simcam.SceneDark)
-	r.waitGuidance(quality.KeyTooDark)
-	r.clock.Advance(DefaultManualAfter)
-	r.failCaptures(3, quality.KeyTooDark)
-	for i := range maxWrongStaffCodes {
-		if _, err := r.s.Do(context.Background(), Action{Type: ActStaffOverride, StaffCode: "1111" + string(rune('0'+i)), Staff: "x", Reason: "because"}); !errors.Is(err, ErrInvalidInput) {
-			t.Fatalf("wrong code %d: %v, want ErrInvalidInput", i+1, err)
+	for _, a := range []Action{{Type: ActStaffUnlock, PIN: testStaffPIN}, {Type: ActStaffOverride, Staff: "x", Reason: "because"}} {
+		if _, err := r.s.Do(context.Background(), a); !errors.Is(err, ErrNotAllowed) {
+			t.Errorf("%s without a staff PIN: %v, want ErrNotAllowed", a.Type, err)
 		}
-	}
-	if r.s.State().Quality.Override {
-		t.Errorf("override still offered after %d wrong codes", maxWrongStaffCodes)
-	}
-	if _, err := r.s.Do(context.Background(), Action{Type: ActStaffOverride, StaffCode: testStaffCode, Staff: "x", Reason: "because"}); !errors.Is(err, ErrNotAllowed) {
-		t.Errorf("the right code after the lockout: %v, want ErrNotAllowed", err)
 	}
 }
 

@@ -54,6 +54,7 @@ type Session struct {
 
 	capture *captureJob  // nil unless a still is being taken
 	q       qualityState // photo checks and guidance; see quality.go
+	staff   staffMode    // staff mode; see staff.go
 	looking *lookupJob   // nil unless an account lookup runs
 
 	timers       []Timer
@@ -115,6 +116,7 @@ func New(cfg Config, deps Deps) *Session {
 		photos:   make(map[api.PhotoKind]*photo),
 		account:  AccountNotChecked,
 		q:        newQualityState(cfg.Quality, deps),
+		staff:    newStaffMode(cfg.Staff, deps),
 	}
 	s.changed()
 	return s
@@ -160,6 +162,7 @@ func (s *Session) shutdown() {
 	s.stopQuality()
 	s.cancelLookup()
 	s.stopTimers()
+	s.stopStaffTimer()
 	s.setLight(false)
 	s.mu.Unlock()
 
@@ -290,6 +293,7 @@ func (s *Session) snapshot() State {
 		ReturnToReview:  s.returnToReview,
 		AdminViewers:    s.viewers,
 		CameraState:     s.cameraState,
+		Staff:           s.staffSnapshot(),
 	}
 	for _, k := range api.RequiredPhotos(s.twoSided) {
 		if p := s.photos[k]; p != nil {

@@ -24,6 +24,8 @@ const (
 	StepReview  Step = "review"
 	StepSaving  Step = "saving"
 	StepReceipt Step = "receipt"
+	// StepStaff is staff mode's screen, opened from welcome (staff.go).
+	StepStaff Step = "staff"
 )
 
 // Account says what the last lookup learned about the entered email.
@@ -83,6 +85,8 @@ type State struct {
 	// the capture.State names; "" unknown). The photo steps tell the
 	// learner in plain words while it is not "ok".
 	CameraState string `json:"camera_state,omitempty"`
+	// Staff is staff mode (staff.go); nil when no staff PIN is set.
+	Staff *StaffState `json:"staff,omitempty"`
 
 	IdleWarning    bool       `json:"idle_warning"`
 	IdleDeadline   *time.Time `json:"idle_deadline,omitempty"`

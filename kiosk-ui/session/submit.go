@@ -81,6 +81,7 @@ func (s *Session) saved(p *api.Profile, err error) {
 		}
 	} else {
 		s.log.Info("profile saved", "reference", api.ReferenceCode(p.ID), "photos", len(p.Photos))
+		s.auditSaved(p)
 		s.wipePhotos()
 		s.email, s.name = "", ""
 		s.idType, s.twoSided = "", false

@@ -11,6 +11,7 @@ func (s *Session) armTimers() {
 	s.idleDeadline = time.Time{}
 	switch s.step {
 	case StepSaving:
+	case StepStaff: // staff mode has its own inactivity timer (staff.go)
 	case StepReceipt:
 		s.after(s.cfg.ReceiptTimeout, func() { s.reset(false, "") })
 	case StepWelcome:
@@ -56,6 +57,7 @@ func (s *Session) stopTimers() {
 // status screen); otherwise the next learner starts in the default language.
 // Callers hold mu.
 func (s *Session) reset(keepLang bool, key string) {
+	s.leaveStaff(StaffLeftSession)
 	s.endCapture("")
 	s.cancelLookup()
 	s.wipePhotos()

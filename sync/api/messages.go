@@ -46,6 +46,11 @@ type Heartbeat struct {
 	QueueDepth int               `json:"queue_depth"`
 	Checks     map[string]string `json:"checks,omitempty"` // check id -> result
 	Sent       time.Time         `json:"sent"`
+	// For the fleet page; older kiosks leave them out.
+	Camera       string     `json:"camera,omitempty"` // capture.State name: ok, disconnected, ...
+	DeadLetters  int        `json:"dead_letters,omitempty"`
+	OldestQueued *time.Time `json:"oldest_queued,omitempty"`
+	AdminURL     string     `json:"admin_url,omitempty"` // the kiosk's admin listener (live preview)
 }
 
 // Problem is an RFC 9457 problem document, the body of every error answer.

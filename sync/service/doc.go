@@ -32,6 +32,7 @@
 //	POST /v1/devices/{id}/heartbeat    last seen, version, health, queue depth
 //	GET  /healthz                      readiness, no auth
 //	/review/...                        reviewer pages and JSON, HTTP Basic auth
+//	/review/fleet, /review/api/fleet   every kiosk's last heartbeat, stale ones marked (fleet.go)
 //
 // Every error answer is an RFC 9457 problem document (application/problem+json).
 package service

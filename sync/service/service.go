@@ -45,6 +45,9 @@ type Options struct {
 	// the account lookup; DefaultLookupPerMinute and DefaultLookupBurst when zero.
 	LookupPerMinute int
 	LookupBurst     int
+	// FleetStaleAfter marks a kiosk stale on the fleet page (fleet.go) when
+	// its last heartbeat is older; DefaultFleetStaleAfter when zero.
+	FleetStaleAfter time.Duration
 	// Log receives operational events, never personal data; discarded when nil.
 	Log *slog.Logger
 	// Now is the clock; time.Now when nil.
@@ -73,6 +76,8 @@ type Server struct {
 	// id in flight and before the store commits, so a test can line up a
 	// concurrent PUT deterministically.
 	beforeCommit func(id string)
+
+	fleetStale time.Duration // see Options.FleetStaleAfter
 }
 
 // New opens (or creates) the store in opts.DataDir and returns a Server.
@@ -99,6 +104,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxEnvelopeBytes
+	}
+	if s.fleetStale = opts.FleetStaleAfter; s.fleetStale <= 0 {
+		s.fleetStale = DefaultFleetStaleAfter
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -169,6 +177,7 @@ func (s *Server) Handler() http.Handler {
 	routes := s.contractRoutes()
 	routes = append(routes, route{"GET", "/healthz", http.HandlerFunc(s.handleHealth)})
 	routes = append(routes, s.reviewRoutes()...)
+	routes = append(routes, s.fleetRoutes()...)
 
 	mux := http.NewServeMux()
 	allow := map[string][]string{}

@@ -130,8 +130,9 @@ func TestBrowser_GuidanceThenAutoCapture(t *testing.T) {
 }
 
 // TestBrowser_StaffOverride: after three failed photos the page offers
-// staff the override; the code, a name and a reason typed on the page's
-// own keyboards accept the last photo, and the profile says who and why.
+// staff the override; the staff PIN on the page's keypad unlocks staff
+// mode, a name and a reason typed on the page's own keyboard accept the
+// last photo, and the profile says who and why.
 func TestBrowser_StaffOverride(t *testing.T) {
 	e := newEnv(t, nil)
 	e.startVerifyd()
@@ -152,7 +153,9 @@ func TestBrowser_StaffOverride(t *testing.T) {
 		browsertest.Visible(`[data-testid="quality-failed"]`),
 		browsertest.Click("staff-open"),
 		browsertest.Visible(`[data-testid="staff-form"]`),
-		browsertest.Keys(e.s.StaffCode),
+		pinKeys(e.s.StaffPIN),
+		browsertest.Click("staff-unlock"),
+		browsertest.Visible(`[data-testid="staff-name"]`),
 		browsertest.Click("staff-name"),
 		browsertest.Keys("proctor 7"),
 		browsertest.Click("staff-reason"),
@@ -194,8 +197,9 @@ func pickScene(name string) browsertest.Action {
 // TestAPI_FailedPhotoOnlyWithStaffOverride is Done-when 3: straight at
 // kioskd's HTTP API, with no page in the way, a photo that failed its
 // checks cannot be accepted, fetched or submitted; after three failures
-// staff accept it with the configured code, and the service receives the
-// override (who, when, why, which checks) inside the sealed profile.
+// staff accept it in staff mode (unlocked with the staff PIN), and the
+// service receives the override (who, when, why, which checks) inside the
+// sealed profile.
 func TestAPI_FailedPhotoOnlyWithStaffOverride(t *testing.T) {
 	e := newEnv(t, nil)
 	e.startVerifyd()
@@ -233,12 +237,16 @@ func TestAPI_FailedPhotoOnlyWithStaffOverride(t *testing.T) {
 		}
 	}
 
-	override := session.Action{Type: session.ActStaffOverride, StaffCode: e.s.StaffCode, Staff: "Proctor 7", Reason: "Booth light broken; face checked by eye"}
-	wrong := override
-	wrong.StaffCode = e.s.StaffCode + "9"
-	if st, code := e.tryDo(wrong); code != http.StatusUnprocessableEntity || st.Pending != nil || st.Message == nil || st.Message.Key != session.KeyOverrideCodeWrong {
-		t.Fatalf("override with a wrong code: status %d pending %v message %+v, want 422 %q and no photo", code, st.Pending, st.Message, session.KeyOverrideCodeWrong)
+	override := session.Action{Type: session.ActStaffOverride, Staff: "Proctor 7", Reason: "Booth light broken; face checked by eye"}
+	if st, code := e.tryDo(override); code != http.StatusUnprocessableEntity || st.Pending != nil || st.Message == nil || st.Message.Key != session.KeyStaffUnlockFirst {
+		t.Fatalf("override with staff mode locked: status %d pending %v message %+v, want 422 %q and no photo", code, st.Pending, st.Message, session.KeyStaffUnlockFirst)
 	}
+	e.do(session.Action{Type: session.ActStaffUnlock, PIN: e.s.StaffPIN + "9"})
+	if st := e.waitState("the wrong PIN judged", func(s session.State) bool { return s.Staff != nil && !s.Staff.Checking }); st.Staff.Unlocked ||
+		st.Message == nil || st.Message.Key != session.KeyStaffPINWrong {
+		t.Fatalf("a wrong PIN: staff %+v message %+v, want locked and %q", st.Staff, st.Message, session.KeyStaffPINWrong)
+	}
+	e.unlockStaff()
 	st := e.do(override)
 	if st.Pending == nil {
 		t.Fatalf("override: no photo to accept")

@@ -10,30 +10,43 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+
+	"github.com/idkiosk/idkiosk/cmd/kioskd/config"
 )
 
 // qualityKeys points kioskd at pigo's face cascade beside the binaries
 // (make build and the end-to-end tests put it there) and gives the stack a
-// staff code for photo overrides, made once and kept like the review
-// password.
+// staff PIN for staff mode and photo overrides, made once and kept like
+// the review password; kioskd gets only its hash.
 func (s *Stack) qualityKeys(keys map[string]string) error {
-	file := s.path("kiosk", "staff.code")
-	if b, err := os.ReadFile(file); err == nil {
-		s.StaffCode = strings.TrimSpace(string(b))
+	file := s.path("kiosk", "staff.pin")
+	hashFile := file + ".hash"
+	pin, errPIN := os.ReadFile(file)
+	hash, errHash := os.ReadFile(hashFile)
+	if errPIN == nil && errHash == nil {
+		s.StaffPIN = strings.TrimSpace(string(pin))
 	} else {
 		n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
 		if err != nil {
 			return err
 		}
-		s.StaffCode = fmt.Sprintf("%06d", n)
-		if err := os.WriteFile(file, []byte(s.StaffCode+"\n"), 0o600); err != nil {
+		s.StaffPIN = fmt.Sprintf("%06d", n)
+		h, err := config.HashPIN(s.StaffPIN)
+		if err != nil {
+			return err
+		}
+		hash = []byte(h)
+		if err := os.WriteFile(file, []byte(s.StaffPIN+"\n"), 0o600); err != nil {
+			return err
+		}
+		if err := os.WriteFile(hashFile, []byte(h+"\n"), 0o600); err != nil {
 			return err
 		}
 	}
 	if cascade := s.cascade(); cascade != "" {
 		keys["quality.cascade"] = strconv.Quote(cascade)
 	}
-	keys["quality.staff_code_file"] = strconv.Quote(file)
+	keys["staff.pin_hash"] = strconv.Quote(strings.TrimSpace(string(hash)))
 	return nil
 }
 

@@ -2,6 +2,7 @@ package stack
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"maps"
@@ -31,6 +32,9 @@ type Options struct {
 	// Kioskd overrides kioskd.toml keys: "section.key" -> TOML literal,
 	// e.g. "service.max_backoff": `"1s"` for tests that wait for a retry.
 	Kioskd map[string]string
+	// ServiceOnly prepares the service alone: no kioskd config, no
+	// enrollment (the virtual appliance enrolls itself, vm.go).
+	ServiceOnly bool
 }
 
 // Stack is a prepared deployment.
@@ -38,7 +42,7 @@ type Stack struct {
 	Options
 	ReviewPassword string
 	KioskConfig    string // path of kioskd.toml
-	StaffCode      string // overrides a failed photo check (quality.go)
+	StaffPIN       string // unlocks staff mode, which may override a failed photo check (quality.go)
 }
 
 // Prepare creates the state directory on first use (service key pair,
@@ -93,6 +97,9 @@ func Prepare(o Options) (*Stack, error) {
 
 	if err := os.WriteFile(o.path("verifyd", "accounts"), []byte(strings.Join(o.Accounts, "\n")+"\n"), 0o600); err != nil {
 		return nil, err
+	}
+	if o.ServiceOnly {
+		return s, nil
 	}
 	if err := s.writeKioskConfig(); err != nil {
 		return nil, err
@@ -165,4 +172,27 @@ func randomHex(n int) string {
 		panic(err) // crypto/rand does not fail on Linux
 	}
 	return hex.EncodeToString(b)
+}
+
+// adminTokenName is the token's name in kioskd's audit log.
+const adminTokenName = "dev-admin"
+
+// AdminToken returns the admin token of the stack in dir, made once and
+// kept (0600) like the review password, and the admin.tokens value that
+// lets it in: only its SHA-256 goes into kioskd's config.
+func AdminToken(dir string) (token, tokens string, err error) {
+	file := filepath.Join(dir, "admin-token")
+	if b, err := os.ReadFile(file); err == nil {
+		token = strings.TrimSpace(string(b))
+	} else {
+		token = randomHex(32)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return "", "", err
+		}
+		if err := os.WriteFile(file, []byte(token+"\n"), 0o600); err != nil {
+			return "", "", err
+		}
+	}
+	sum := sha256.Sum256([]byte(token))
+	return token, fmt.Sprintf("[%q]", adminTokenName+":2:"+hex.EncodeToString(sum[:])), nil
 }

@@ -34,7 +34,7 @@ func writeInitramfs(dst string, o Options) error {
 	files := []cpioFile{{Name: "bin/busybox", Mode: 0o755, Data: bb}}
 
 	early := bootModules
-	if len(o.Forward) > 0 {
+	if o.networked() {
 		early = append(append([]string(nil), bootModules...), netModules...)
 	}
 	earlyMods, err := o.Kernel.Resolve(early...)
@@ -117,7 +117,7 @@ func initScript(o Options, early, late []string) string {
 	w("mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=%d hostroot /host || fail mount host root", msize)
 	w("mount -t 9p -o trans=virtio,version=9p2000.L,msize=%d run %s || fail mount run dir", msize, shQuote(run))
 	w("ifconfig lo 127.0.0.1 up")
-	if len(o.Forward) > 0 {
+	if o.networked() {
 		// qemu user networking's fixed addresses.
 		w("ifconfig eth0 10.0.2.15 netmask 255.255.255.0 up && route add default gw 10.0.2.2 || fail network")
 	}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -60,6 +61,15 @@ type Options struct {
 	// The network is qemu user mode with restrict=on: the guest can reach
 	// nothing on the host or beyond.
 	Forward []int
+	// HostPorts pins the host port of a forwarded guest port (guest ->
+	// host); the others get free ports.
+	HostPorts map[int]int
+	// GuestForwards let the guest reach chosen host services
+	// (guestfwd.go); nothing else on the host is reachable.
+	GuestForwards []GuestForward
+	// Disks are raw images attached read-write as virtio disks, /dev/vda
+	// first (load virtio_blk in Modules).
+	Disks []string
 
 	// Console receives the serial console (kernel and init messages) and
 	// Output the command's output while the guest runs. Nil: not streamed.
@@ -154,16 +164,24 @@ func Start(ctx context.Context, o Options) (*Machine, error) {
 		"-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap",
 		"-virtfs", "local,path=" + o.RunDir + ",mount_tag=run,security_model=none,multidevs=remap",
 	}
-	if len(o.Forward) > 0 {
+	args = append(args, diskArgs(o.Disks)...)
+	if o.networked() {
 		netdev := "user,id=net0,restrict=on"
 		for _, gp := range o.Forward {
-			hp, err := freePort()
-			if err != nil {
-				return nil, err
+			hp := o.HostPorts[gp]
+			if hp == 0 {
+				if hp, err = freePort(); err != nil {
+					return nil, err
+				}
 			}
 			m.ports[gp] = hp
 			netdev += fmt.Sprintf(",hostfwd=tcp:127.0.0.1:%d-:%d", hp, gp)
 		}
+		rules, err := guestfwdRules(o.GuestForwards)
+		if err != nil {
+			return nil, err
+		}
+		netdev += rules
 		args = append(args, "-netdev", netdev, "-device", "virtio-net-pci,netdev=net0")
 	}
 	// No -enable-kvm: /dev/kvm exists on these machines but KVM guests
@@ -175,6 +193,11 @@ func Start(ctx context.Context, o Options) (*Machine, error) {
 	}
 	m.cmd.Stdout, m.cmd.Stderr = cons, cons
 	m.cmd.WaitDelay = 5 * time.Second
+	// Its own process group: a Ctrl-C in the terminal reaches the caller,
+	// which stops the guest in order, not qemu, which would quit at once.
+	// Killed with its caller, though: a guest must not outlive the test or
+	// launcher that started it.
+	m.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := m.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("vm: start qemu: %w", err)
 	}

@@ -5,15 +5,18 @@ import "time"
 // Config is kioskd's whole configuration. Field tags: `toml` is the key,
 // `doc` explains it in the generated example.
 type Config struct {
-	Device  Device  `toml:"device" doc:"This kiosk's identity and where it keeps its state."`
-	UI      UI      `toml:"ui" doc:"The learner's touchscreen app."`
-	Camera  Camera  `toml:"camera" doc:"The camera that takes every photo."`
-	Cradle  Cradle  `toml:"cradle" doc:"The ID-card cradle."`
-	Quality Quality `toml:"quality" doc:"Photo checks, live guidance, auto-capture and the staff override (capture/quality; defaults justified there)."`
-	Service Service `toml:"service" doc:"The central verification service profiles are delivered to."`
-	Queue   Queue   `toml:"queue" doc:"The on-disk outbox of sealed profiles."`
-	Admin   Admin   `toml:"admin" doc:"Remote admins: the live camera preview (WHEP over HTTPS) and the admin page. Off unless listen and tokens are set."`
-	Log     Log     `toml:"log" doc:"Logging."`
+	Device    Device    `toml:"device" doc:"This kiosk's identity and where it keeps its state."`
+	UI        UI        `toml:"ui" doc:"The learner's touchscreen app."`
+	Camera    Camera    `toml:"camera" doc:"The camera that takes every photo."`
+	Cradle    Cradle    `toml:"cradle" doc:"The ID-card cradle."`
+	Quality   Quality   `toml:"quality" doc:"Photo checks, live guidance, auto-capture and the staff override (capture/quality; defaults justified there)."`
+	Service   Service   `toml:"service" doc:"The central verification service profiles are delivered to."`
+	Queue     Queue     `toml:"queue" doc:"The on-disk outbox of sealed profiles."`
+	Admin     Admin     `toml:"admin" doc:"Remote admins: the live camera preview (WHEP over HTTPS) and the admin page. Off unless listen and tokens are set."`
+	Staff     Staff     `toml:"staff" doc:"Staff mode: queue, diagnostics and audit on the kiosk's own screen, and the quality override, behind the staff PIN."`
+	Metrics   Metrics   `toml:"metrics" doc:"Prometheus metrics on the admin listener (GET /metrics)."`
+	Heartbeat Heartbeat `toml:"heartbeat" doc:"Reports to the service's fleet page."`
+	Log       Log       `toml:"log" doc:"Logging."`
 }
 
 // Device identifies the kiosk.
@@ -167,9 +170,11 @@ func Default() Config {
 			StatusFirst:  15 * time.Minute,
 			StatusWindow: 14 * 24 * time.Hour,
 		},
-		Admin:   defaultAdmin(),
-		Quality: defaultQuality(),
-		Log:     Log{Level: "info"},
+		Admin:     defaultAdmin(),
+		Heartbeat: defaultHeartbeat(),
+		Quality:   defaultQuality(),
+		Staff:     defaultStaff(),
+		Log:       Log{Level: "info"},
 	}
 }
 

@@ -67,6 +67,10 @@ func decodeTable(v reflect.Value, table map[string]any, prefix string, lines map
 	for _, k := range keys {
 		full := join(prefix, k)
 		f, ok := fields[k]
+		if msg, retired := retiredKeys[full]; !ok && retired {
+			ps.add(full, lines[full], "%s", msg)
+			continue
+		}
 		if !ok {
 			msg := "unknown key"
 			if s := closest(k, names); s != "" {

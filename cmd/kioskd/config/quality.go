@@ -12,9 +12,8 @@ import (
 // each is justified by its source or measurement.
 type Quality struct {
 	Cascade       string        `toml:"cascade" doc:"pigo's face cascade file (facefinder). Empty: \"facefinder\" next to the kioskd binary, where make build copies it from pigo's Go module."`
-	StaffCodeFile string        `toml:"staff_code_file" doc:"File (mode 0600) with the code staff type to accept a photo that failed its checks. Empty: no overrides; a learner whose photo keeps failing must start again."`
 	ManualAfter   time.Duration `toml:"manual_after" doc:"Offer the manual capture button this long into a photo step, so nobody waits forever for an auto-capture."`
-	OverrideAfter int           `toml:"override_after" doc:"Failed captures of one photo after which staff may accept the last one, with a reason (recorded in the profile)."`
+	OverrideAfter int           `toml:"override_after" doc:"Failed captures of one photo after which staff may accept the last one in staff mode (staff.pin_hash), with a reason (recorded in the profile)."`
 	GuidanceFPS   float64       `toml:"guidance_fps" doc:"Most preview frames a second judged for live guidance (each costs 1-17 ms of CPU on the dev machine, about 6x that on a Raspberry Pi 4; BENCHMARKS.md)."`
 	StableWindow  time.Duration `toml:"stable_window" doc:"Capture automatically once every check has held on the preview this long."`
 
@@ -83,9 +82,6 @@ func (q *Quality) Thresholds() quality.Thresholds {
 func validateQuality(q *Quality, bad func(key, format string, args ...any)) {
 	if q.Cascade != "" && !filepath.IsAbs(q.Cascade) {
 		bad("quality.cascade", "%q: must be an absolute path", q.Cascade)
-	}
-	if q.StaffCodeFile != "" {
-		checkSecretFile(q.StaffCodeFile, func(format string, args ...any) { bad("quality.staff_code_file", format, args...) })
 	}
 	if q.ManualAfter < 0 || q.ManualAfter > time.Minute {
 		bad("quality.manual_after", "%s: want 0s to 1m", q.ManualAfter)

@@ -21,16 +21,16 @@ func TestQuality_DefaultsAreTheAnalyzers(t *testing.T) {
 	if got, want := cfg.Quality.Thresholds(), quality.Default(); got != want {
 		t.Errorf("default thresholds\n got %+v\nwant %+v", got, want)
 	}
-	if cfg.Quality.StaffCodeFile != "" || cfg.Quality.OverrideAfter != 3 || cfg.Quality.ManualAfter.Seconds() != 10 {
-		t.Errorf("defaults: staff code file %q, override after %d, manual after %s; want none, 3, 10s",
-			cfg.Quality.StaffCodeFile, cfg.Quality.OverrideAfter, cfg.Quality.ManualAfter)
+	if cfg.Quality.OverrideAfter != 3 || cfg.Quality.ManualAfter.Seconds() != 10 {
+		t.Errorf("defaults: override after %d, manual after %s; want 3, 10s",
+			cfg.Quality.OverrideAfter, cfg.Quality.ManualAfter)
 	}
 }
 
 func TestQuality_Problems(t *testing.T) {
 	dir, valid := fixture(t)
-	open := filepath.Join(dir, "staff.code")
-	if err := os.WriteFile(open, []byte("1234\n"), 0o644); err != nil {
+	code := filepath.Join(dir, "staff.code")
+	if err := os.WriteFile(code, []byte("1234\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -42,7 +42,9 @@ func TestQuality_Problems(t *testing.T) {
 		{"glare level too low", "glare_level = 20\n", "quality.glare_level", "want 128 to 255"},
 		{"guidance too slow", "guidance_fps = 0.5\n", "quality.guidance_fps", "want 1 to 30"},
 		{"relative cascade path", "cascade = \"bin/facefinder\"\n", "quality.cascade", "absolute path"},
-		{"staff code readable by others", "staff_code_file = \"" + open + "\"\n", "quality.staff_code_file", "chmod 600"},
+		// The staff code gave way to staff mode's PIN: the old key is
+		// refused with the name of the new one.
+		{"retired staff code", "staff_code_file = \"" + code + "\"\n", "quality.staff_code_file", "Set staff.pin_hash instead (make it with: kioskctl pin-hash)"},
 		{"override never", "override_after = 0\n", "quality.override_after", "want 1 to 20"},
 	}
 	for _, tt := range tests {

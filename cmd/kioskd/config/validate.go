@@ -116,6 +116,8 @@ func validate(c *Config, lines map[string]int, ps *Problems) {
 	validateQueue(c, bad)
 	validateCamera(c, bad)
 	validateAdmin(c, bad)
+	validateOps(c, bad)
+	validateStaff(c, bad)
 
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -36,6 +36,9 @@ async function send(action) {
 function apply(st, fresh) {
   if (!fresh && state && st.rev <= state.rev) return;
   const langChanged = !state || state.lang !== st.lang;
+  // Back on welcome, the session has wiped the learner's data: so must the
+  // page, or the next person finds the last one's email in the field.
+  if (st.step === "welcome") for (const k of Object.keys(drafts)) delete drafts[k];
   state = st;
   localProblem = null;
   if (langChanged) {

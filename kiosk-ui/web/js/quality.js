@@ -5,6 +5,7 @@
 import { h, button, setText } from "./dom.js";
 import { t, K } from "./i18n.js";
 import { keyboard, textInput } from "./keyboard.js";
+import { pinPad } from "./pinpad.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -41,38 +42,52 @@ function outline() {
   };
 }
 
-// staffForm is the override: staff code, name or badge, reason, each typed
-// on the on-screen keyboard of the field that has focus.
+// staffForm is the override: the staff PIN on its keypad until staff mode
+// is unlocked (the session locks it again right after the override), then
+// the staff member's name or badge and the reason, each typed on the
+// on-screen keyboard of the field that has focus. It returns the element
+// with an update(st).
 function staffForm(send, close) {
-  const code = textInput("staff-code", t("quality.staff_code"), "");
-  code.setAttribute("type", "password");
+  const pad = pinPad(send);
   const who = textInput("staff-name", t("quality.staff_name"), "");
   const why = textInput("staff-reason", t("quality.staff_reason"), "");
   const kb = h("div", { class: "staff-keyboard" });
-  const submit = () => {
-    send({ type: "staff_override", staff_code: code.value, staff: who.value, reason: why.value });
-    code.value = ""; // never left on screen
-  };
-  for (const input of [code, who, why]) {
+  const submit = () => send({ type: "staff_override", staff: who.value, reason: why.value });
+  for (const input of [who, why]) {
     input.addEventListener("focus", () => kb.replaceChildren(keyboard(input, submit)));
   }
-  kb.replaceChildren(keyboard(code, submit));
+  kb.replaceChildren(keyboard(who, submit));
   const field = (input, label) => [h("label", { for: input.id, class: "label" }, t(label)), input];
+  let unlocked = false;
+  const details = h("div", { class: "staff-details", hidden: true },
+    field(who, K("quality.staff_name")),
+    field(why, K("quality.staff_reason")),
+    h("div", { class: "actions" }, button("staff-accept", t("quality.staff_accept"), submit, "btn primary")),
+    kb,
+  );
   const el = h("div", { class: "panel staff-form", testid: "staff-form", role: "group", "aria-label": t("quality.staff_title") },
     h("p", { class: "question" }, t("quality.staff_title")),
     h("p", {}, t("quality.staff_note")),
-    field(code, K("quality.staff_code")),
-    field(who, K("quality.staff_name")),
-    field(why, K("quality.staff_reason")),
+    pad.el,
+    details,
     h("div", { class: "actions" },
       button("staff-cancel", t("quality.staff_cancel"), () => {
-        code.value = "";
+        if (unlocked) send({ type: "staff_exit" });
         close();
       }, "btn secondary"),
-      button("staff-accept", t("quality.staff_accept"), submit, "btn primary"),
     ),
-    kb,
   );
+  el.update = (st) => {
+    unlocked = !!st.staff?.unlocked;
+    pad.el.hidden = unlocked;
+    details.hidden = !unlocked;
+    pad.update(st);
+    if (!unlocked) {
+      // Nothing staff typed stays in the page once staff mode is locked.
+      who.value = "";
+      why.value = "";
+    }
+  };
   return el;
 }
 
@@ -85,7 +100,7 @@ export function qualityPanel(send) {
     formOpen = true;
     form.hidden = false;
     staffOpen.hidden = true;
-    form.querySelector("input")?.focus();
+    form.querySelector("button")?.focus();
   }, "btn secondary");
   let formOpen = false;
   const form = staffForm(send, () => {
@@ -137,6 +152,7 @@ export function qualityPanel(send) {
       failed.hidden = !(live && q.failed > 0);
 
       const offer = live && q.override;
+      form.update(st);
       staffOpen.hidden = !offer || formOpen;
       form.hidden = !offer || !formOpen;
       if (!offer) formOpen = false;

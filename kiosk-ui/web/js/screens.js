@@ -5,6 +5,7 @@ import { welcome, status, consent } from "./screens/start.js";
 import { email, name, idtype } from "./screens/entry.js";
 import { photoStep } from "./screens/photo.js";
 import { review, saving, receipt } from "./screens/finish.js";
+import { staff } from "./screens/staff.js";
 
 export const screens = {
   welcome,
@@ -19,4 +20,5 @@ export const screens = {
   review,
   saving,
   receipt,
+  staff,
 };

@@ -127,7 +127,10 @@ func run(ctx context.Context, log io.Writer, dir, name string, args ...string) e
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
 	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = io.MultiWriter(&out, log), io.MultiWriter(&out, log)
+	// One writer for both, so exec copies through a single pipe and the
+	// buffer never sees two goroutines at once.
+	w := io.MultiWriter(&out, log)
+	cmd.Stdout, cmd.Stderr = w, w
 	if err := cmd.Run(); err != nil {
 		b := out.Bytes()
 		if len(b) > 2000 {

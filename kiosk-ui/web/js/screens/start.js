@@ -3,6 +3,10 @@ import { t, K } from "../i18n.js";
 import { keyboard, textInput } from "../keyboard.js";
 
 export function welcome({ send }) {
+  // Staff mode: small and out of the way, for proctors; there only when a
+  // staff PIN is set (state.staff).
+  const staffOpen = button("staff-open", t("staff.open"), () => send({ type: "staff_open" }), "btn small staff-open");
+  staffOpen.hidden = true;
   const el = h("section", { class: "card welcome" },
     h("h1", {}, t("welcome.title")),
     h("p", { class: "lead" }, t("welcome.intro")),
@@ -12,8 +16,14 @@ export function welcome({ send }) {
       button("start", t("welcome.start"), () => send({ type: "start" }), "btn primary"),
       button("check-status", t("welcome.check_status"), () => send({ type: "check_status" }), "btn secondary"),
     ),
+    h("div", { class: "staff-corner" }, staffOpen),
   );
-  return { el, update() {} };
+  return {
+    el,
+    update(st) {
+      staffOpen.hidden = !st.staff;
+    },
+  };
 }
 
 const RESULTS = {
