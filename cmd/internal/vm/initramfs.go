@@ -126,8 +126,18 @@ func initScript(o Options, early, late []string) string {
 	}
 	w("for d in dev proc sys; do mount --bind /$d /host/$d || fail bind $d; done")
 	w("mkdir -p /host/dev/pts /host/dev/shm && mount -t devpts devpts /host/dev/pts && mount -t tmpfs -o mode=1777 shm /host/dev/shm")
+	// A kept directory (a checkout under /tmp) is lifted out before its
+	// tmpfs covers it and put back on top, with the run directory's mount
+	// inside it.
+	kept := keptUnderTmpfs(o)
+	for i, k := range kept {
+		w("mkdir -p /keep/%d && mount --rbind /host%s /keep/%d || fail keep %s", i, shQuote(k), i, shQuote(k))
+	}
 	for _, t := range guestTmpfs {
 		w("mount -t tmpfs -o mode=1777 tmpfs /host%s || fail tmpfs %s", t, t)
+	}
+	for i, k := range kept {
+		w("mkdir -p /host%s && mount --move /keep/%d /host%s || fail keep %s", shQuote(k), i, shQuote(k), shQuote(k))
 	}
 	for _, l := range o.Init {
 		w("%s", l)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,7 +34,9 @@ type Options struct {
 	// RunDir is shared read-write with the guest at the same path, and
 	// receives the command's output. Put files the guest needs here (or
 	// anywhere on the host outside /tmp, /run and /var/tmp, which the guest
-	// covers with its own tmpfs). Empty: Start makes one under CacheDir.
+	// covers with its own tmpfs, keeping only the directories that hold
+	// RunDir, the kernel, Dir and the command). Empty: Start makes one
+	// under CacheDir.
 	RunDir string
 	// Memory in MiB (default 1024) and virtual CPUs (default 2).
 	Memory, CPUs int
@@ -105,8 +108,42 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 }
 
 // Paths the guest covers with its own tmpfs; the host's files there are
-// invisible to it.
+// invisible to it, except those keptUnderTmpfs names.
 var guestTmpfs = []string{"/tmp", "/run", "/var/tmp"}
+
+// underTmpfs returns the guest tmpfs mount that covers p, if any.
+func underTmpfs(p string) (string, bool) {
+	for _, t := range guestTmpfs {
+		if p == t || strings.HasPrefix(p, t+"/") {
+			return t, true
+		}
+	}
+	return "", false
+}
+
+// keptUnderTmpfs lists the host directories the guest must still see
+// through its tmpfs mounts: for a checkout under /tmp (a clone made to try
+// the project), the run directory, the kernel and the command live there.
+// Each is the whole first directory below the tmpfs mount, e.g. /tmp/clone,
+// so the guest sees the checkout as the host does and nothing else of the
+// host's /tmp.
+func keptUnderTmpfs(o Options) []string {
+	var kept []string
+	for _, p := range []string{o.RunDir, o.Kernel.Dir, o.Dir, o.Command[0]} {
+		if !filepath.IsAbs(p) {
+			continue
+		}
+		t, ok := underTmpfs(p)
+		if !ok || p == t {
+			continue
+		}
+		top := t + "/" + strings.SplitN(strings.TrimPrefix(p, t+"/"), "/", 2)[0]
+		if !slices.Contains(kept, top) {
+			kept = append(kept, top)
+		}
+	}
+	return kept
+}
 
 // Start boots a guest and returns while it runs. Cancelling ctx kills it.
 func Start(ctx context.Context, o Options) (*Machine, error) {
@@ -130,13 +167,6 @@ func Start(ctx context.Context, o Options) (*Machine, error) {
 	if o.RunDir == "" {
 		if o.RunDir, err = NewRunDir(o.CacheDir); err != nil {
 			return nil, err
-		}
-	}
-	for _, p := range []string{o.RunDir, o.Kernel.Dir} {
-		for _, t := range guestTmpfs {
-			if p == t || strings.HasPrefix(p, t+"/") {
-				return nil, fmt.Errorf("vm: %s is under %s, which the guest covers with a tmpfs; use a directory elsewhere", p, t)
-			}
 		}
 	}
 	if o.Memory <= 0 {

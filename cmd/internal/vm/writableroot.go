@@ -24,7 +24,12 @@ func WritableRoot(o *Options) error {
 	}
 	// The overlay shows only the host root's own files: mounts below /host
 	// move onto it, submounts (dev/pts, dev/shm) with them.
-	for _, m := range append([]string{"/dev", "/proc", "/sys"}, append(guestTmpfs, o.RunDir)...) {
+	mounts := append([]string{"/dev", "/proc", "/sys"}, guestTmpfs...)
+	// A run directory under a tmpfs moves with it.
+	if _, ok := underTmpfs(o.RunDir); !ok {
+		mounts = append(mounts, o.RunDir)
+	}
+	for _, m := range mounts {
 		lines = append(lines, fmt.Sprintf("mount --move /host%s /merged%s || fail move %s", shQuote(m), shQuote(m), shQuote(m)))
 	}
 	lines = append(lines, "mount --move /merged /host || fail move the overlay root")
