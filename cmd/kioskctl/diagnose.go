@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -13,27 +12,9 @@ import (
 // diagnose runs the checks now and prints each with its advice. Exit: 0
 // all passed, 1 something failed.
 func diagnose(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("diagnose", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	sf := addSocketFlags(fs)
-	c, ctx, cancel, code := connect(fs, sf, args, stderr)
-	if c == nil {
-		return code
-	}
-	defer cancel()
-	d, err := c.Diagnose(ctx)
-	if err != nil {
-		return failed(err, stderr)
-	}
-	if *sf.json {
-		printJSON(stdout, d)
-	} else {
-		printDiagnosis(stdout, d)
-	}
-	if !d.OK {
-		return exitProblem
-	}
-	return exitOK
+	fs, sf := socketCommand("diagnose", stderr)
+	return ask(fs, sf, args, stdout, stderr, (*control.Client).Diagnose, printDiagnosis,
+		func(d control.Diagnosis) int { return exitFor(d.OK) })
 }
 
 func printDiagnosis(w io.Writer, d control.Diagnosis) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/base64"
-	"flag"
 	"fmt"
 	"io"
 
@@ -13,22 +12,11 @@ import (
 // fingerprints to compare with verifyd's (verifyd -add-device prints its
 // CA's).
 func keys(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("keys", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	sf := addSocketFlags(fs)
-	c, ctx, cancel, code := connect(fs, sf, args, stderr)
-	if c == nil {
-		return code
-	}
-	defer cancel()
-	k, err := c.Keys(ctx)
-	if err != nil {
-		return failed(err, stderr)
-	}
-	if *sf.json {
-		printJSON(stdout, k)
-		return exitOK
-	}
+	fs, sf := socketCommand("keys", stderr)
+	return ask(fs, sf, args, stdout, stderr, (*control.Client).Keys, printKeys, nil)
+}
+
+func printKeys(stdout io.Writer, k control.Keys) {
 	fmt.Fprintf(stdout, "device:        %s\n", k.Device)
 	fmt.Fprintf(stdout, "signing key:   %s (Ed25519 %s)\n", k.Signer.ID, base64.StdEncoding.EncodeToString(k.Signer.PublicKey))
 	printCert(stdout, "certificate:  ", k.Certificate)
@@ -42,7 +30,6 @@ func keys(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "service key:   %s (suite %s, sha256 %s%s)\n", sk.KeyID, sk.Suite, sk.SHA256, cur)
 	}
-	return exitOK
 }
 
 func printCert(w io.Writer, label string, c control.CertInfo) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -14,9 +13,7 @@ import (
 // message and the rest as key=value; -json prints them as kioskd wrote
 // them, one JSON object a line.
 func logs(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("logs", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	sf := addSocketFlags(fs)
+	fs, sf := socketCommand("logs", stderr)
 	n := fs.Int("n", 100, "print at most this many of the newest records")
 	level := fs.String("level", "", "only records at this level or above: debug, info, warn, error")
 	c, ctx, cancel, code := connect(fs, sf, args, stderr)

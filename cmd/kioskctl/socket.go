@@ -49,6 +49,47 @@ func connect(fs *flag.FlagSet, sf socketFlags, args []string, stderr io.Writer) 
 	return control.NewClient(path), ctx, cancel, exitOK
 }
 
+// socketCommand starts a control-socket command's flag set.
+func socketCommand(name string, stderr io.Writer) (*flag.FlagSet, socketFlags) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs, addSocketFlags(fs)
+}
+
+// ask runs a read-only command: it parses args, asks kioskd with call and
+// prints the answer as JSON (-json) or with human. verdict turns the
+// answer into the exit code; nil means exitOK. call is a method
+// expression such as (*control.Client).Status, hence the receiver first.
+func ask[T any](fs *flag.FlagSet, sf socketFlags, args []string, stdout, stderr io.Writer,
+	call func(*control.Client, context.Context) (T, error), human func(io.Writer, T), verdict func(T) int) int {
+	c, ctx, cancel, code := connect(fs, sf, args, stderr)
+	if c == nil {
+		return code
+	}
+	defer cancel()
+	v, err := call(c, ctx)
+	if err != nil {
+		return failed(err, stderr)
+	}
+	if *sf.json {
+		printJSON(stdout, v)
+	} else {
+		human(stdout, v)
+	}
+	if verdict == nil {
+		return exitOK
+	}
+	return verdict(v)
+}
+
+// exitFor is the exit code for a check: exitOK or exitProblem.
+func exitFor(ok bool) int {
+	if ok {
+		return exitOK
+	}
+	return exitProblem
+}
+
 // failed reports a failed call and the exit code that says why: no
 // permission on the socket (the access control: kioskd's user and group
 // only), no kioskd answering, or kioskd refusing the request.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -20,27 +19,9 @@ const statusUsage = `  kioskctl status [-json]                          health, 
 
 // status prints what staff mode shows. Exit: 0 healthy, 1 degraded.
 func status(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("status", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	sf := addSocketFlags(fs)
-	c, ctx, cancel, code := connect(fs, sf, args, stderr)
-	if c == nil {
-		return code
-	}
-	defer cancel()
-	st, err := c.Status(ctx)
-	if err != nil {
-		return failed(err, stderr)
-	}
-	if *sf.json {
-		printJSON(stdout, st)
-	} else {
-		printStatus(stdout, st)
-	}
-	if st.Health != "ok" {
-		return exitProblem
-	}
-	return exitOK
+	fs, sf := socketCommand("status", stderr)
+	return ask(fs, sf, args, stdout, stderr, (*control.Client).Status, printStatus,
+		func(st control.Status) int { return exitFor(st.Health == "ok") })
 }
 
 func printJSON(w io.Writer, v any) {

@@ -7,6 +7,7 @@ import (
 	pgpio "periph.io/x/conn/v3/gpio"
 
 	"github.com/idkiosk/idkiosk/cmd/kioskd/config"
+	"github.com/idkiosk/idkiosk/cmd/kioskd/control"
 	"github.com/idkiosk/idkiosk/device/cradle"
 	gpiocradle "github.com/idkiosk/idkiosk/device/cradle/gpio"
 	"github.com/idkiosk/idkiosk/kiosk-ui/i18n"
@@ -45,18 +46,12 @@ func openGPIOCradle(cfg config.Cradle) (cradle.Cradle, *gpioCradle) {
 	return c, &gpioCradle{cradle: c}
 }
 
-// cradleHealth is the cradle's part of /healthz. Problem is a key of
+// cradleHealth is the cradle's part of /healthz, the same record as in
+// the control socket's status. Problem is a key of
 // kiosk-ui/i18n/*/cradle.json with its Params, for staff screens in any
 // language; Message is its English text and Detail the driver's own words,
 // for whoever reads the JSON or the log.
-type cradleHealth struct {
-	Driver  string            `json:"driver"`
-	Status  string            `json:"status"` // ok | fault
-	Problem string            `json:"problem,omitempty"`
-	Params  map[string]string `json:"params,omitempty"`
-	Message string            `json:"message,omitempty"`
-	Detail  string            `json:"detail,omitempty"`
-}
+type cradleHealth = control.Cradle
 
 // health reports whether the cradle opened and every line still works.
 func (g *gpioCradle) health() cradleHealth {

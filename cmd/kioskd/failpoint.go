@@ -21,18 +21,9 @@ const failpointEnv = "IDKIOSK_FAILPOINT"
 // points, or nil when the variable is unset (every part treats nil as "no
 // failpoints", so production pays one nil check per point).
 func failpointFromEnv(log *slog.Logger) (func(string), error) {
-	spec := os.Getenv(failpointEnv)
-	if spec == "" {
-		return nil, nil
-	}
-	name, nth, _ := strings.Cut(spec, ":")
-	n := int64(1)
-	if nth != "" {
-		v, err := strconv.ParseInt(nth, 10, 64)
-		if err != nil || v < 1 {
-			return nil, fmt.Errorf("%s=%q: want name or name:N with N >= 1", failpointEnv, spec)
-		}
-		n = v
+	name, n, err := pointFromEnv(failpointEnv)
+	if name == "" || err != nil {
+		return nil, err
 	}
 	var hits atomic.Int64
 	log.Warn("failpoint armed: kioskd will kill itself", "point", name, "hit", n)
@@ -44,4 +35,22 @@ func failpointFromEnv(log *slog.Logger) (func(string), error) {
 		syscall.Kill(os.Getpid(), syscall.SIGKILL)
 		select {} // SIGKILL is not delivered synchronously; never return
 	}, nil
+}
+
+// pointFromEnv reads a test-only point from the environment variable env:
+// "name" or "name:N", the N-th time the point is reached (default 1).
+// An unset variable gives "".
+func pointFromEnv(env string) (name string, n int64, err error) {
+	spec := os.Getenv(env)
+	if spec == "" {
+		return "", 0, nil
+	}
+	name, nth, _ := strings.Cut(spec, ":")
+	n = 1
+	if nth != "" {
+		if n, err = strconv.ParseInt(nth, 10, 64); err != nil || n < 1 {
+			return "", 0, fmt.Errorf("%s=%q: want name or name:N with N >= 1", env, spec)
+		}
+	}
+	return name, n, nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/idkiosk/idkiosk/capture"
 	"github.com/idkiosk/idkiosk/capture/simcam"
+	"github.com/idkiosk/idkiosk/cmd/internal/learner"
 	"github.com/idkiosk/idkiosk/cmd/kioskd/config"
 	"github.com/idkiosk/idkiosk/device/cradle"
 	"github.com/idkiosk/idkiosk/kiosk-ui/session"
@@ -159,27 +160,9 @@ func (d *simDemo) follow(ctx context.Context, s *session.Session) error {
 			}
 			d.mu.Lock()
 			if !d.pinned {
-				d.cam.SetScene(sceneFor(st))
+				d.cam.SetScene(learner.Scene(st.Step, st.TwoSided))
 			}
 			d.mu.Unlock()
 		}
 	}
-}
-
-// sceneFor is what a learner at the kiosk would show the camera at a step.
-func sceneFor(st session.State) simcam.Scene {
-	switch st.Step {
-	case session.StepWelcome:
-		return simcam.SceneEmpty
-	case session.StepFace:
-		if st.TwoSided {
-			return simcam.SceneFaceWithID
-		}
-		return simcam.SceneFace
-	case session.StepIDPhoto:
-		return simcam.SceneIDFront
-	case session.StepIDName:
-		return simcam.SceneIDBack
-	}
-	return simcam.SceneFace
 }

@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -152,18 +149,9 @@ const hangpointEnv = "IDKIOSK_HANGPOINT"
 
 // hangpointFromEnv returns the hang for the capture loop, or nil.
 func hangpointFromEnv(log *slog.Logger) (func(), error) {
-	spec := os.Getenv(hangpointEnv)
-	if spec == "" {
-		return nil, nil
-	}
-	name, nth, _ := strings.Cut(spec, ":")
-	n := int64(1)
-	if nth != "" {
-		v, err := strconv.ParseInt(nth, 10, 64)
-		if err != nil || v < 1 {
-			return nil, fmt.Errorf("%s=%q: want camera-emit or camera-emit:N with N >= 1", hangpointEnv, spec)
-		}
-		n = v
+	name, n, err := pointFromEnv(hangpointEnv)
+	if name == "" || err != nil {
+		return nil, err
 	}
 	if name != "camera-emit" {
 		return nil, errors.New(hangpointEnv + ": the only hang point is camera-emit")

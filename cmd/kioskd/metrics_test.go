@@ -11,17 +11,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
-
 	"github.com/idkiosk/idkiosk/capture"
 	"github.com/idkiosk/idkiosk/capture/whep"
+	"github.com/idkiosk/idkiosk/cmd/internal/promtext"
 	"github.com/idkiosk/idkiosk/sync/api"
 	"github.com/idkiosk/idkiosk/sync/api/apitest"
 	"github.com/idkiosk/idkiosk/sync/envelope"
@@ -134,34 +131,11 @@ func (r *metricsRig) scrape() map[string]float64 {
 
 func parseMetrics(t *testing.T, text string) map[string]float64 {
 	t.Helper()
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := p.TextToMetricFamilies(strings.NewReader(text))
+	m, err := promtext.Samples(text)
 	if err != nil {
-		t.Fatalf("parse metrics: %v\n%s", err, text)
+		t.Fatalf("%v\n%s", err, text)
 	}
-	out := map[string]float64{}
-	for name, f := range fams {
-		for _, m := range f.GetMetric() {
-			var labels []string
-			for _, l := range m.GetLabel() {
-				labels = append(labels, l.GetName()+`="`+l.GetValue()+`"`)
-			}
-			slices.Sort(labels)
-			key := name
-			if len(labels) > 0 {
-				key += "{" + strings.Join(labels, ",") + "}"
-			}
-			switch {
-			case m.GetCounter() != nil:
-				out[key] = m.GetCounter().GetValue()
-			case m.GetGauge() != nil:
-				out[key] = m.GetGauge().GetValue()
-			case m.GetUntyped() != nil:
-				out[key] = m.GetUntyped().GetValue()
-			}
-		}
-	}
-	return out
+	return m
 }
 
 // TestMetrics_ReadPartsAtScrape: every figure is the parts' own number at

@@ -74,7 +74,7 @@ func (s *statusSource) Status(ctx context.Context) (control.Status, error) {
 	}
 	st.Upload = uploadOf(s.up.Stats())
 	st.Camera = cameraOf(s.camera.driver, s.camera.monitor.Report())
-	st.Cradle = cradleOf(h.Cradle)
+	st.Cradle = h.Cradle
 	st.Disk = s.disk()
 	st.Clock = clockOf(now, s.reach.clockSkew())
 	st.Network = s.reach.cached()
@@ -91,7 +91,7 @@ func (s *statusSource) Status(ctx context.Context) (control.Status, error) {
 func (s *statusSource) Diagnose(ctx context.Context) (control.Diagnosis, error) {
 	d := control.Diagnosis{
 		Camera:  cameraOf(s.camera.driver, s.camera.monitor.Check()),
-		Cradle:  cradleOf(s.hw.cradleHealth()),
+		Cradle:  s.hw.cradleHealth(),
 		Network: s.reach.probe(ctx),
 		Disk:    s.disk(),
 	}
@@ -217,13 +217,6 @@ func cameraOf(driver string, r diag.Report) control.Camera {
 		})
 	}
 	return c
-}
-
-func cradleOf(h *cradleHealth) *control.Cradle {
-	if h == nil {
-		return nil
-	}
-	return &control.Cradle{Driver: h.Driver, Status: h.Status, Problem: h.Problem, Params: h.Params, Message: h.Message, Detail: h.Detail}
 }
 
 // clockOf reads the kernel's NTP state: adjtimex(2) with no modes only

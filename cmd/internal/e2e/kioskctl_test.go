@@ -3,8 +3,6 @@ package e2e
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"sync"
 	"testing"
 )
@@ -18,18 +16,9 @@ var (
 // control socket) and returns its output. It is built on first use.
 func (e *env) kioskctl(args ...string) (string, error) {
 	e.t.Helper()
-	kioskctlOnce.Do(func() {
-		goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-		out, err := exec.Command(goBin, "build", "-o", binDir+"/", "../../kioskctl").CombinedOutput()
-		if err != nil {
-			kioskctlErr = &buildError{out: string(out), err: err}
-		}
-	})
-	if kioskctlErr != nil {
-		e.t.Fatalf("build kioskctl: %v", kioskctlErr)
-	}
+	exe := kioskctlPath(e.t)
 	args = append(args[:1:1], append([]string{"-config", e.s.KioskConfig}, args[1:]...)...)
-	out, err := exec.Command(filepath.Join(binDir, "kioskctl"), append([]string{"queue"}, args...)...).CombinedOutput()
+	out, err := exec.Command(exe, append([]string{"queue"}, args...)...).CombinedOutput()
 	return string(out), err
 }
 

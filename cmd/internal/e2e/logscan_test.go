@@ -69,7 +69,7 @@ func TestLogs_NoPersonalDataOrSecrets(t *testing.T) {
 	if p := e.profile(rec.ID); p.FullName != name || p.Email != email {
 		t.Fatalf("the service decrypted %q <%s>, want %q <%s>", p.FullName, p.Email, name, email)
 	}
-	e.reviewDecision(rec.ID, api.StateApproved)
+	e.decide(rec.ID, api.StateApproved, "")
 	e.do(session.Action{Type: session.ActCheckStatus})
 	e.do(session.Action{Type: session.ActStatusLookup, Email: email})
 	e.waitState("status looked up", func(s session.State) bool { return s.Step == session.StepStatus && !s.Checking })
@@ -197,21 +197,4 @@ func pemBody(t *testing.T, path string) []string {
 		}
 	}
 	return lines
-}
-
-// reviewDecision approves or rejects a profile through verifyd's review API.
-func (e *env) reviewDecision(id string, state api.ReviewState) {
-	e.t.Helper()
-	body, _ := json.Marshal(map[string]string{"state": string(state)})
-	req, _ := http.NewRequest(http.MethodPost, e.s.ServiceURL()+"/review/api/profiles/"+id+"/decision", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.SetBasicAuth("reviewer", e.s.ReviewPassword)
-	resp, err := e.s.HTTPClient().Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		e.t.Fatalf("review decision: status %d", resp.StatusCode)
-	}
 }

@@ -10,17 +10,14 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
-
 	"github.com/idkiosk/idkiosk/capture/quality"
 	"github.com/idkiosk/idkiosk/capture/whep/wheptest"
+	"github.com/idkiosk/idkiosk/cmd/internal/promtext"
 	"github.com/idkiosk/idkiosk/kiosk-ui/session"
 )
 
@@ -94,32 +91,11 @@ func (s *scraper) scrape() map[string]float64 {
 	if code != http.StatusOK {
 		s.e.t.Fatalf("scrape: status %d: %.200s", code, body)
 	}
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := p.TextToMetricFamilies(strings.NewReader(body))
+	m, err := promtext.Samples(body)
 	if err != nil {
-		s.e.t.Fatalf("parse /metrics: %v", err)
+		s.e.t.Fatalf("/metrics: %v", err)
 	}
-	out := map[string]float64{}
-	for name, f := range fams {
-		for _, m := range f.GetMetric() {
-			var labels []string
-			for _, l := range m.GetLabel() {
-				labels = append(labels, l.GetName()+`="`+l.GetValue()+`"`)
-			}
-			slices.Sort(labels)
-			key := name
-			if len(labels) > 0 {
-				key += "{" + strings.Join(labels, ",") + "}"
-			}
-			switch {
-			case m.GetCounter() != nil:
-				out[key] = m.GetCounter().GetValue()
-			case m.GetGauge() != nil:
-				out[key] = m.GetGauge().GetValue()
-			}
-		}
-	}
-	return out
+	return m
 }
 
 // until scrapes until cond holds and returns that scrape.

@@ -200,7 +200,7 @@ func Start(ctx context.Context, o Options) (*Machine, error) {
 		for _, gp := range o.Forward {
 			hp := o.HostPorts[gp]
 			if hp == 0 {
-				if hp, err = freePort(); err != nil {
+				if hp, err = FreePort(); err != nil {
 					return nil, err
 				}
 			}
@@ -364,7 +364,8 @@ func ModuleRoot() (string, error) {
 	}
 }
 
-func freePort() (int, error) {
+// FreePort returns a TCP port free on the host's loopback now.
+func FreePort() (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err

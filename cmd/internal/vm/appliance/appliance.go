@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -115,7 +114,7 @@ func Boot(ctx context.Context, o Options) (*Appliance, error) {
 		return nil, err
 	}
 	if o.UIPort == 0 {
-		if o.UIPort, err = freePort(); err != nil {
+		if o.UIPort, err = vm.FreePort(); err != nil {
 			return nil, err
 		}
 	}
@@ -231,15 +230,6 @@ func guestExit(res *vm.Result, err error) error {
 		return err
 	}
 	return fmt.Errorf("the appliance powered off (agent exit %d); its output:\n%s", res.ExitCode, tailBytes(res.Output, 4000))
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 func tailBytes(b []byte, n int) []byte {

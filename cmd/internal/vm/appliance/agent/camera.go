@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/idkiosk/idkiosk/capture/simcam"
+	"github.com/idkiosk/idkiosk/cmd/internal/learner"
 	"github.com/idkiosk/idkiosk/cmd/internal/vm/appliance"
 	"github.com/idkiosk/idkiosk/kiosk-ui/session"
 )
@@ -159,27 +160,8 @@ func (c *camera) followOnce(ctx context.Context, url string) error {
 			continue
 		}
 		c.mu.Lock()
-		c.auto = string(sceneFor(st.Step, st.TwoSided))
+		c.auto = string(learner.Scene(st.Step, st.TwoSided))
 		c.mu.Unlock()
 	}
 	return sc.Err()
-}
-
-// sceneFor is what a learner shows the camera at a step: the same choice
-// kioskd makes for its simulated camera (cmd/kioskd/hardware.go).
-func sceneFor(step session.Step, twoSided bool) simcam.Scene {
-	switch step {
-	case session.StepWelcome:
-		return simcam.SceneEmpty
-	case session.StepFace:
-		if twoSided {
-			return simcam.SceneFaceWithID
-		}
-		return simcam.SceneFace
-	case session.StepIDPhoto:
-		return simcam.SceneIDFront
-	case session.StepIDName:
-		return simcam.SceneIDBack
-	}
-	return simcam.SceneFace
 }

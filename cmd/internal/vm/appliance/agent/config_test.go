@@ -7,9 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/idkiosk/idkiosk/capture/simcam"
-	"github.com/idkiosk/idkiosk/kiosk-ui/session"
 )
 
 func TestSetTOML(t *testing.T) {
@@ -100,27 +97,6 @@ func TestApplyTmpfiles(t *testing.T) {
 	}
 	if len(skipped) != 1 || !strings.HasPrefix(skipped[0], "L ") {
 		t.Errorf("skipped %q, want the L line", skipped)
-	}
-}
-
-// The camera shows what kioskd's simulated camera would at each step.
-func TestSceneFor(t *testing.T) {
-	tests := []struct {
-		step     session.Step
-		twoSided bool
-		want     simcam.Scene
-	}{
-		{session.StepWelcome, false, simcam.SceneEmpty},
-		{session.StepFace, false, simcam.SceneFace},
-		{session.StepFace, true, simcam.SceneFaceWithID},
-		{session.StepIDPhoto, true, simcam.SceneIDFront},
-		{session.StepIDName, true, simcam.SceneIDBack},
-		{session.StepReview, false, simcam.SceneFace},
-	}
-	for _, tt := range tests {
-		if got := sceneFor(tt.step, tt.twoSided); got != tt.want {
-			t.Errorf("sceneFor(%s, two-sided %v) = %s, want %s", tt.step, tt.twoSided, got, tt.want)
-		}
 	}
 }
 

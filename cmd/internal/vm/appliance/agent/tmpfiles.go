@@ -1,14 +1,12 @@
 package agent
 
 import (
-	"bufio"
 	"fmt"
 	"io/fs"
 	"os"
 	"os/user"
 	"path/filepath"
 	"strconv"
-	"strings"
 )
 
 // applyTmpfiles carries out a tmpfiles.d(5) file's "d" (make a directory,
@@ -16,16 +14,7 @@ import (
 // mode unless "-", recursively) lines, as systemd-tmpfiles --create does at
 // boot. Other line types are reported and skipped.
 func applyTmpfiles(path string, skipped func(line string)) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	sc := bufio.NewScanner(strings.NewReader(string(b)))
-	for n := 1; sc.Scan(); n++ {
-		f := strings.Fields(sc.Text())
-		if len(f) == 0 || strings.HasPrefix(f[0], "#") {
-			continue
-		}
+	return eachRow(path, func(n int, line string, f []string) error {
 		for len(f) < 5 {
 			f = append(f, "-")
 		}
@@ -55,7 +44,7 @@ func applyTmpfiles(path string, skipped func(line string)) error {
 			}
 		case "Z":
 			if mode != "-" {
-				skipped(sc.Text() + " (mode)")
+				skipped(line + " (mode)")
 			}
 			err := filepath.WalkDir(p, func(q string, _ fs.DirEntry, err error) error {
 				if err != nil {
@@ -67,10 +56,10 @@ func applyTmpfiles(path string, skipped func(line string)) error {
 				return err
 			}
 		default:
-			skipped(sc.Text())
+			skipped(line)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // ids resolves a tmpfiles owner and group ("-": root).

@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"slices"
@@ -15,20 +14,11 @@ import (
 // 999 down, as system accounts; "-" home is /, "-" groups none. Users and
 // groups that exist already are kept.
 func addUsers(table, etc string) error {
-	b, err := os.ReadFile(table)
-	if err != nil {
-		return err
-	}
 	db, err := readAccounts(etc)
 	if err != nil {
 		return err
 	}
-	sc := bufio.NewScanner(strings.NewReader(string(b)))
-	for n := 1; sc.Scan(); n++ {
-		f := strings.Fields(sc.Text())
-		if len(f) == 0 || strings.HasPrefix(f[0], "#") {
-			continue
-		}
+	err = eachRow(table, func(n int, _ string, f []string) error {
 		if len(f) < 8 {
 			return fmt.Errorf("%s:%d: want username uid group gid password home shell groups comment", table, n)
 		}
@@ -47,6 +37,10 @@ func addUsers(table, etc string) error {
 				db.addMember(g, name)
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	return db.write(etc)
 }
