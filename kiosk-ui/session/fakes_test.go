@@ -186,6 +186,7 @@ type fakeCradle struct {
 	history []bool
 	status  cradle.Status
 	events  chan cradle.Event
+	lights  chan bool // see watchLight
 }
 
 func newFakeCradle() *fakeCradle { return &fakeCradle{events: make(chan cradle.Event, 8)} }
@@ -203,7 +204,20 @@ func (c *fakeCradle) SetLight(on bool) error {
 	defer c.mu.Unlock()
 	c.light = on
 	c.history = append(c.history, on)
+	select {
+	case c.lights <- on:
+	default:
+	}
 	return nil
+}
+
+// watchLight returns a channel that receives every SetLight from now on
+// (the first 16 unread ones; later ones are dropped, never blocking).
+func (c *fakeCradle) watchLight() <-chan bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lights = make(chan bool, 16)
+	return c.lights
 }
 
 func (c *fakeCradle) Light() bool {

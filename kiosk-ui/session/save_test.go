@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"testing"
 
 	"github.com/idkiosk/idkiosk/sync/api"
@@ -95,14 +94,12 @@ func TestShutdown_WaitsForSave(t *testing.T) {
 	r.toReview()
 	r.do(Action{Type: ActSubmit})
 	<-r.saver.calls
+	lights := r.cradle.watchLight()
 	r.cancel()
 	// Let Save finish only after shutdown has begun (the light goes off
 	// first); Run must still be there to see it through.
-	lights := len(r.cradle.LightHistory())
 	go func() {
-		for len(r.cradle.LightHistory()) == lights {
-			runtime.Gosched()
-		}
+		<-lights
 		r.saver.gate <- nil
 	}()
 	<-r.done
