@@ -411,9 +411,12 @@ func watchLight(path string) *lightWatch {
 		defer f.Close()
 		buf := make([]byte, 8)
 		for {
+			// A stop seen here still gets one more read, which starts
+			// after Stop was called and so sees the line as it is then.
+			stopping := false
 			select {
 			case <-w.stop:
-				return
+				stopping = true
 			default:
 			}
 			// sysfs attributes are read whole from offset 0.
@@ -426,6 +429,9 @@ func watchLight(path string) *lightWatch {
 			if len(w.changes) == 0 || w.changes[len(w.changes)-1] != on {
 				w.changes = append(w.changes, on)
 				w.at = append(w.at, time.Now())
+			}
+			if stopping {
+				return
 			}
 		}
 	}()
