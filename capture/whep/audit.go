@@ -23,6 +23,9 @@ type Event struct {
 	// that never connected showed nothing).
 	Connected bool   `json:"connected,omitempty"`
 	Reason    string `json:"reason,omitempty"`
+	// Unrecorded, on auth_failed: failures since the previous auth_failed
+	// record that got none, past the burst the audit lets through.
+	Unrecorded int `json:"unrecorded,omitempty"`
 }
 
 // Audit event names.

@@ -80,6 +80,9 @@ type Server struct {
 	stats *counters
 	log   *slog.Logger
 	now   func() time.Time
+	// failAudit keeps tokenless requests from filling the data partition
+	// with audit lines.
+	failAudit *failedAuthAudit
 
 	mu       sync.Mutex
 	sessions map[string]*session
@@ -135,7 +138,7 @@ func New(cfg Config) (*Server, error) {
 		n.close()
 		return nil, fmt.Errorf("whep: track: %w", err)
 	}
-	s := &Server{cfg: cfg, net: n, log: log, now: time.Now, sessions: map[string]*session{}, stats: newCounters()}
+	s := &Server{cfg: cfg, net: n, log: log, now: time.Now, sessions: map[string]*session{}, stats: newCounters(), failAudit: newFailedAuthAudit()}
 	s.kf = newKeyframes(cfg.KeyframeMinGap, time.Now)
 	s.bc = &broadcast{src: cfg.Source, track: track, kf: s.kf, log: log}
 	return s, nil
@@ -151,8 +154,7 @@ func (s *Server) Addrs() (udp, tcp string) { return s.net.udpAddr, s.net.tcpAddr
 func (s *Server) Authenticate(r *http.Request) (name string, ok bool) {
 	t, ok := s.cfg.Tokens.Authenticate(r)
 	if !ok {
-		s.stats.authFailed()
-		s.audit(Event{Event: EventAuthFailed, Remote: r.RemoteAddr})
+		s.authFailed(r)
 	}
 	return t.Name, ok
 }
@@ -279,11 +281,19 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (Token, bo
 	if ok {
 		return t, true
 	}
-	s.stats.authFailed()
-	s.audit(Event{Event: EventAuthFailed, Remote: r.RemoteAddr})
+	s.authFailed(r)
 	w.Header().Set("WWW-Authenticate", `Bearer realm="idkiosk"`)
 	writeProblem(w, http.StatusUnauthorized, probUnauthorized, "Unauthorized", "send Authorization: Bearer <admin token>")
 	return Token{}, false
+}
+
+// authFailed counts a request without a valid token and audits it, as far
+// as failedAuthAudit lets it.
+func (s *Server) authFailed(r *http.Request) {
+	s.stats.authFailed()
+	if ok, unrecorded := s.failAudit.allow(s.now()); ok {
+		s.audit(Event{Event: EventAuthFailed, Remote: r.RemoteAddr, Unrecorded: unrecorded})
+	}
 }
 
 func (s *Server) audit(e Event) {
