@@ -32,7 +32,7 @@ type heartbeater struct {
 func (h *heartbeater) run(ctx context.Context) error {
 	failing := false
 	for {
-		err := h.send(ctx, h.gather(ctx))
+		err := h.sendOne(ctx)
 		switch {
 		case ctx.Err() != nil:
 			return nil
@@ -58,6 +58,17 @@ func (h *heartbeater) run(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// sendOne gathers and sends one heartbeat, giving up after an interval: a
+// service that accepts the connection and never answers must not hold
+// back the next heartbeat for as long as the client's own timeout and
+// retry (service.timeout, which may be minutes for slow uploads), and a
+// heartbeat older than the next one says nothing anyway.
+func (h *heartbeater) sendOne(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, h.interval)
+	defer cancel()
+	return h.send(ctx, h.gather(ctx))
 }
 
 // next is the interval with +-10% jitter.

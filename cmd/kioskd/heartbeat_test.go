@@ -112,6 +112,42 @@ func TestHeartbeater_RecordsSuccess(t *testing.T) {
 	}
 }
 
+// TestHeartbeater_HangingServiceDoesNotHoldTheNextBeat: a service that
+// never answers gets each heartbeat for one interval at most, then the
+// next one is sent.
+func TestHeartbeater_HangingServiceDoesNotHoldTheNextBeat(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sends := make(chan error, 2)
+	h := &heartbeater{
+		send: func(sctx context.Context, _ api.Heartbeat) error {
+			if len(sends) == 1 {
+				cancel() // the second heartbeat was sent: enough
+			}
+			<-sctx.Done() // the service hangs
+			sends <- sctx.Err()
+			return sctx.Err()
+		},
+		gather:   func(context.Context) api.Heartbeat { return api.Heartbeat{} },
+		interval: 20 * time.Millisecond,
+		log:      slog.New(slog.DiscardHandler),
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.run(ctx)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		cancel() // let the goroutine go once the test has failed
+		t.Fatal("heartbeats stuck behind a service that never answers: no deadline on a send")
+	}
+	if first := <-sends; !errors.Is(first, context.DeadlineExceeded) {
+		t.Errorf("the first send ended with %v, want its own deadline", first)
+	}
+}
+
 func TestHeartbeater_Jitter(t *testing.T) {
 	for _, tt := range []struct {
 		j    float64

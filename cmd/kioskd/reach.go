@@ -43,7 +43,7 @@ type reachProbe struct {
 
 func newReachProbe(cli *client.Client) *reachProbe {
 	return &reachProbe{base: cli.BaseURL, device: cli.DeviceID, http: cli.HTTP.HTTPClient, now: time.Now,
-		last: control.Network{Service: cli.BaseURL.String()}}
+		last: control.Network{Service: shownURL(cli.BaseURL)}}
 }
 
 // cached returns the last probe's answer and, when it is older than
@@ -71,7 +71,7 @@ func (p *reachProbe) probe(ctx context.Context) control.Network {
 	ctx, cancel := context.WithTimeout(ctx, reachTimeout)
 	defer cancel()
 	start := p.now()
-	n := control.Network{Service: p.base.String(), Checked: &start}
+	n := control.Network{Service: shownURL(p.base), Checked: &start}
 	var skew *float64
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.base.JoinPath("v1", "keys").String(), nil)
 	if err == nil {
@@ -106,6 +106,15 @@ func (p *reachProbe) probe(ctx context.Context) control.Network {
 		p.skew = skew
 	}
 	return n
+}
+
+// shownURL is the service's URL as staff screens and kioskctl show it:
+// without a query, fragment or user info, which sync/client treats as
+// possibly secret and never logs either.
+func shownURL(u *url.URL) string {
+	r := *u
+	r.User, r.RawQuery, r.ForceQuery, r.Fragment, r.RawFragment = nil, "", false, "", ""
+	return r.String()
 }
 
 // reachError is the transport's reason without the URL: short enough for

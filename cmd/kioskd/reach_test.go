@@ -26,12 +26,17 @@ func TestReachProbe(t *testing.T) {
 		w.WriteHeader(answer)
 	}))
 	defer srv.Close()
-	base, _ := url.Parse(srv.URL + "/svc")
+	// A query may carry a secret (sync/client never logs it): it is sent,
+	// never shown.
+	base, _ := url.Parse(srv.URL + "/svc?key=s3cret")
 	p := &reachProbe{base: base, device: "kiosk-7", http: srv.Client(), now: time.Now}
 
 	n := p.probe(context.Background())
 	if !n.Reachable || n.Status != 200 || n.Checked == nil || device != "kiosk-7" {
 		t.Errorf("probe of a working service: %+v (device header %q), want reachable 200 from kiosk-7", n, device)
+	}
+	if n.Service != srv.URL+"/svc" {
+		t.Errorf("probe shows the service as %q, want %q (no query)", n.Service, srv.URL+"/svc")
 	}
 	if s := p.clockSkew(); s == nil || *s < 28 || *s > 32 {
 		t.Errorf("clock skew %v, want about +30 s", s)

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"slices"
 	"syscall"
 	"time"
@@ -142,8 +143,12 @@ func (s *statusSource) Keys() (control.Keys, error) {
 
 func (s *statusSource) device() control.Device {
 	id := s.dev.id
+	service := s.cfg.Service.URL
+	if u, err := url.Parse(service); err == nil { // validated by config
+		service = shownURL(u)
+	}
 	return control.Device{
-		ID: s.cfg.Device.ID, Version: version, Service: s.cfg.Service.URL,
+		ID: s.cfg.Device.ID, Version: version, Service: service,
 		Enrolled: id.Enrolled, CertSerial: id.Certificate.SerialNumber.Text(16), CertExpires: id.Certificate.NotAfter,
 		Signer: s.dev.signerID(), ServiceKey: s.dev.current().KeyID,
 	}

@@ -82,7 +82,7 @@ func TestFleet_ShowsAKioskAfterItsHeartbeatAndMarksItStale(t *testing.T) {
 	}
 	r := row(t, f.fleetPage(), testDevice)
 	for _, want := range []string{`data-stale="false"`, "1.4.2", "degraded", "disconnected", "2 queued", "1 dead",
-		`href="https://10.0.0.5:8443/"`, "camera.present: fail"} {
+		`href="https://10.0.0.5:8443/"`, "<small>https://10.0.0.5:8443/</small>", "camera.present: fail"} {
 		if !strings.Contains(r, want) {
 			t.Errorf("the fleet row lacks %q:\n%s", want, r)
 		}

@@ -25,6 +25,10 @@ const (
 	pinSaltLen = 16
 	pinHashLen = 32
 
+	// What one check may hold in memory: ln=14 to ln=20 at r=8.
+	pinMinMemory = 16 << 20
+	pinMaxMemory = 1 << 30
+
 	// A PIN is 6 to 12 digits: the keypad has digits only, and six of
 	// them with the lockout (staff.free_attempts, staff.lockout) leave a
 	// guesser at the kiosk one chance in a million per few dozen tries an
@@ -96,6 +100,13 @@ func ParsePINHash(s string) (*PINHash, error) {
 	// than ln=20 (1 GiB) would exhaust the kiosk's memory.
 	if h.logN < 14 || h.logN > 20 || h.r < 1 || h.r > 32 || h.p < 1 || h.p > 16 {
 		return nil, fmt.Errorf("parameters ln=%d,r=%d,p=%d: want ln 14-20, r 1-32, p 1-16", h.logN, h.r, h.p)
+	}
+	// scrypt holds 128·r·2^ln bytes, so r scales the memory as much as ln
+	// does: ln=20,r=32 is 4 GiB at the first PIN typed, ln=14,r=1 is 2 MiB
+	// for a guesser. The bounds above are meant at r=8: 16 MiB to 1 GiB.
+	if mem := int64(128*h.r) << h.logN; mem < pinMinMemory || mem > pinMaxMemory {
+		return nil, fmt.Errorf("parameters ln=%d,r=%d need %d MiB: want %d to %d MiB (128·r·2^ln bytes)",
+			h.logN, h.r, mem>>20, pinMinMemory>>20, pinMaxMemory>>20)
 	}
 	var err error
 	if h.salt, err = base64.RawStdEncoding.DecodeString(parts[3]); err != nil || len(h.salt) < 16 {

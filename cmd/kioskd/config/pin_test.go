@@ -53,11 +53,14 @@ func TestPIN_Valid(t *testing.T) {
 func TestPIN_ParseRefuses(t *testing.T) {
 	const salt, hash = "c2FsdHNhbHRzYWx0c2FsdA", "aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"
 	for name, s := range map[string]string{
-		"plain PIN":        "123456",
-		"sha256":           "8d969eef6ecad3c29a3a629280e686cf0c3f5d5a86aff3ca12020c923adc6c92",
-		"other algorithm":  "$argon2id$v=19$m=65536,t=3,p=4$" + salt + "$" + hash,
-		"too cheap":        "$scrypt$ln=10,r=8,p=1$" + salt + "$" + hash,
-		"too dear":         "$scrypt$ln=24,r=8,p=1$" + salt + "$" + hash,
+		"plain PIN":       "123456",
+		"sha256":          "8d969eef6ecad3c29a3a629280e686cf0c3f5d5a86aff3ca12020c923adc6c92",
+		"other algorithm": "$argon2id$v=19$m=65536,t=3,p=4$" + salt + "$" + hash,
+		"too cheap":       "$scrypt$ln=10,r=8,p=1$" + salt + "$" + hash,
+		"too dear":        "$scrypt$ln=24,r=8,p=1$" + salt + "$" + hash,
+		// r scales the memory like ln: 4 GiB, and 2 MiB.
+		"too dear by r":    "$scrypt$ln=20,r=32,p=1$" + salt + "$" + hash,
+		"too cheap by r":   "$scrypt$ln=14,r=1,p=1$" + salt + "$" + hash,
 		"unknown param":    "$scrypt$ln=15,r=8,p=1,x=2$" + salt + "$" + hash,
 		"short salt":       "$scrypt$ln=15,r=8,p=1$c2FsdA$" + hash,
 		"hash not base64":  "$scrypt$ln=15,r=8,p=1$" + salt + "$!!!",
@@ -65,6 +68,12 @@ func TestPIN_ParseRefuses(t *testing.T) {
 	} {
 		if _, err := ParsePINHash(s); err == nil {
 			t.Errorf("%s: ParsePINHash(%q) = nil error, want a refusal", name, s)
+		}
+	}
+	// The bounds themselves: 16 MiB and 1 GiB.
+	for _, params := range []string{"ln=14,r=8,p=1", "ln=20,r=8,p=1", "ln=17,r=1,p=2"} {
+		if _, err := ParsePINHash("$scrypt$" + params + "$" + salt + "$" + hash); err != nil {
+			t.Errorf("ParsePINHash with %s: %v, want accepted", params, err)
 		}
 	}
 }
