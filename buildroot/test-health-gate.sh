@@ -10,8 +10,14 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 mkdir -p "$work/bin"
+# RAUC_EXIT non-zero: rauc fails (the bootloader's state cannot be
+# written) and the slot is not marked good.
 cat >"$work/bin/rauc" <<'EOF'
 #!/bin/sh
+if [ "${RAUC_EXIT:-0}" -ne 0 ]; then
+	echo "rauc: failed" >&2
+	exit "$RAUC_EXIT"
+fi
 echo "rauc $*" >>"$CALLS"
 EOF
 cat >"$work/bin/wget" <<'EOF'
@@ -21,6 +27,10 @@ EOF
 chmod +x "$work/bin/rauc" "$work/bin/wget"
 
 failures=0
+# Per case, set before run: rauc's exit status, and "yes" to give the gate
+# a state directory it cannot write (a file stands where it should be).
+rauc_exit=0
+state_broken=no
 
 # run NAME SLOT ENROLLED WGET_EXIT CONFIRMED_HERE CONFIRMED_OTHER WANT_EXIT WANT_MARK WANT_LOG
 run() {
@@ -48,13 +58,19 @@ run() {
 		echo "$there" >"$case_dir/state/confirmed-$other"
 	fi
 	: >"$case_dir/calls"
+	state="$case_dir/state"
+	if [ "$state_broken" = yes ]; then
+		: >"$case_dir/not-a-directory"
+		state="$case_dir/not-a-directory/state"
+	fi
 
 	got_exit=0
 	PATH="$work/bin:$PATH" CALLS="$case_dir/calls" WGET_EXIT="$wget_exit" \
+		RAUC_EXIT="$rauc_exit" \
 		IDKIOSK_HEALTH_DEADLINE=0 \
 		IDKIOSK_CONFIG="$case_dir/kioskd.toml" \
 		IDKIOSK_CERTIFICATE="$case_dir/tls.crt" \
-		IDKIOSK_STATE="$case_dir/state" \
+		IDKIOSK_STATE="$state" \
 		IDKIOSK_CMDLINE="$case_dir/cmdline" \
 		IDKIOSK_OS_RELEASE="$case_dir/os-release" \
 		"$gate" >"$case_dir/out" 2>&1 || got_exit=$?
@@ -81,8 +97,13 @@ run() {
 		ok=no
 		;;
 	esac
-	if [ "$want_mark" = yes ] && [ "$(cat "$case_dir/state/confirmed-$slot" 2>/dev/null)" != v2 ]; then
+	got_confirmed=$(cat "$case_dir/state/confirmed-$slot" 2>/dev/null || true)
+	if [ "$want_mark" = yes ] && [ "$state_broken" = no ] && [ "$got_confirmed" != v2 ]; then
 		echo "FAIL $name: confirmed-$slot does not hold the booted image version v2"
+		ok=no
+	fi
+	if [ "$want_mark" = no ] && [ "$here" != v2 ] && [ "$got_confirmed" = v2 ]; then
+		echo "FAIL $name: confirmed-$slot says v2 although the slot was not marked good"
 		ok=no
 	fi
 	if [ "$ok" = yes ]; then
@@ -100,6 +121,18 @@ run unhealthy-new-image         B    yes      1    v0   v1    1    no   "rebooti
 run unhealthy-nothing-to-fall-back A yes      1    ""   ""    0    no   "slot B has no confirmed image"
 run unhealthy-confirmed-before  A    yes      1    v2   v1    0    yes  "confirmed here before"
 run no-slot-on-cmdline          ""   yes      0    ""   ""    0    no   ""
+# A failure to write the bootloader's state or the gate's own record is no
+# reason to reboot: the reboot would not help (the same write fails on
+# every boot: a boot loop), and a failed mark-good is not a confirmation.
+rauc_exit=1
+run mark-good-fails-healthy     B    yes      0    ""   v1    0    no   "mark-good failed"
+run mark-good-fails-confirmed-before A yes    1    v2   v1    0    no   "mark-good failed"
+run mark-good-fails-not-enrolled A   no       1    ""   ""    0    no   "mark-good failed"
+rauc_exit=0
+state_broken=yes
+run state-unwritable-healthy    B    yes      0    ""   ""    0    yes  ""
+run state-unwritable-nothing-to-fall-back A yes 1  ""   ""    0    no   ""
+state_broken=no
 
 if [ "$failures" -ne 0 ]; then
 	echo "health gate: $failures case(s) failed"

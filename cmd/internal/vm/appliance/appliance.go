@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -73,6 +74,11 @@ type Appliance struct {
 func Boot(ctx context.Context, o Options) (*Appliance, error) {
 	if o.Bin == "" || o.Agent == "" || o.RunDir == "" || o.Disk == "" {
 		return nil, errors.New("appliance: Bin, Agent, RunDir and Disk are required")
+	}
+	// Before anything is touched: the run directory may be that of the
+	// appliance holding the port.
+	if err := checkUIPort(o.UIPort); err != nil {
+		return nil, err
 	}
 	var err error
 	if o.Source == "" {
@@ -161,6 +167,25 @@ func Boot(ctx context.Context, o Options) (*Appliance, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// checkUIPort refuses a kiosk port the appliance cannot have (0 is fine:
+// Boot picks one): a port the guest uses itself, or one taken on the
+// host's loopback. qemu would fail to forward a taken port and power off,
+// but WaitUI could first get its 200 from whatever holds the port, and
+// `make vm` would print another program's page as the kiosk.
+func checkUIPort(port int) error {
+	if port == 0 {
+		return nil
+	}
+	if port == AdminPort || port == RigPort {
+		return fmt.Errorf("appliance: the kiosk port %d is the guest's admin or rig port; pick another", port)
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		return fmt.Errorf("appliance: the kiosk port 127.0.0.1:%d is in use (another make vm? vmstack -kiosk-port N picks another, 0 any free one): %w", port, err)
+	}
+	return ln.Close()
 }
 
 // KioskURL is the kiosk's UI, forwarded to the host's loopback.

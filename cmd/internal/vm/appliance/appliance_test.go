@@ -131,3 +131,46 @@ func TestRelay(t *testing.T) {
 		t.Errorf("Relay = %v", err)
 	}
 }
+
+// A kiosk port that is taken, or that the guest uses itself, is refused
+// before anything is prepared: the run directory of an appliance that may
+// hold the port is left alone, and no page of another program is taken for
+// the kiosk's.
+func TestBoot_RefusesUnusableKioskPort(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	// Cancelled: should Boot go on past the check, it stops at the first
+	// step that honours ctx instead of booting a guest.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, tt := range []struct {
+		name string
+		port int
+		want string
+	}{
+		{"taken on the host", taken.Addr().(*net.TCPAddr).Port, "in use"},
+		{"the admin listener's", AdminPort, "admin or rig port"},
+		{"the rig's", RigPort, "admin or rig port"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			run := t.TempDir()
+			kept := filepath.Join(run, "guest.json")
+			if err := os.WriteFile(kept, []byte("{}"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Boot(ctx, Options{
+				Bin: t.TempDir(), Agent: "/nonexistent/vmstack", RunDir: run,
+				Disk: filepath.Join(t.TempDir(), "data.img"), UIPort: tt.port,
+			})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Boot with kiosk port %d = %v, want an error saying %q", tt.port, err, tt.want)
+			}
+			if _, err := os.Stat(kept); err != nil {
+				t.Errorf("the run directory was emptied: %v", err)
+			}
+		})
+	}
+}

@@ -2,6 +2,8 @@ package agent
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"github.com/idkiosk/idkiosk/cmd/internal/vm/appliance"
+	"github.com/idkiosk/idkiosk/device/identity"
 )
 
 // Paths on the image the agent works with.
@@ -25,6 +28,7 @@ const (
 	tmpfilesConf = "/usr/lib/tmpfiles.d/idkiosk.conf"
 	dataDir      = "/data"
 	identityCert = "/data/idkiosk/identity/tls.crt"
+	pinnedCA     = "/data/idkiosk/identity/service-ca.pem"
 )
 
 // Run brings the appliance up as the image boots, and keeps kioskd running
@@ -233,10 +237,13 @@ func oneshot(s *Service, out io.Writer) error {
 // enrollOnce is step 2 of enrolling (buildroot/README.md): kioskctl,
 // as kioskd's user, trades the one-time code for the kiosk's certificate,
 // pinning the service's CA by its fingerprint. A kiosk enrolled on an
-// earlier boot keeps its identity.
+// earlier boot keeps its identity, if it is the given service's.
 func enrollOnce(ctx context.Context, c *appliance.GuestConfig, svc *Service, out io.Writer) error {
 	if _, err := os.Stat(identityCert); err == nil {
-		return nil
+		if c.Enroll == nil {
+			return nil
+		}
+		return checkPinnedCA(pinnedCA, c.Enroll.CAFingerprint)
 	}
 	if c.Enroll == nil {
 		return fmt.Errorf("the kiosk is not enrolled (%s is missing) and no enrollment code was given", identityCert)
@@ -253,6 +260,29 @@ func enrollOnce(ctx context.Context, c *appliance.GuestConfig, svc *Service, out
 		return fmt.Errorf("kioskctl enroll: %w", err)
 	}
 	return nil
+}
+
+// checkPinnedCA fails unless the CA the kiosk pinned at enrollment (PEM
+// at path) has the SHA-256 fingerprint the service has now. A data disk
+// kept while the service's state was removed would otherwise boot into a
+// kiosk that can reach no service and seals profiles for one that is gone.
+func checkPinnedCA(path, fingerprint string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("the kiosk's pinned service CA: %w", err)
+	}
+	cas, err := identity.ParseCertificates(b)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	want := strings.ToLower(strings.ReplaceAll(fingerprint, ":", ""))
+	for _, ca := range cas {
+		if sum := sha256.Sum256(ca.Raw); hex.EncodeToString(sum[:]) == want {
+			return nil
+		}
+	}
+	return fmt.Errorf("the data disk's kiosk is enrolled with another verification service (its pinned CA is not %s, the service's now); "+
+		"its queued profiles are sealed for that service. Remove the data disk (make vm: .run/vm/vm/data.img) to enroll afresh", want)
 }
 
 // waitHealthy calls ready once url answers 200.

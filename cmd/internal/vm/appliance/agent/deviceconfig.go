@@ -5,7 +5,9 @@ import (
 	"maps"
 	"os"
 	"os/exec"
+	"os/user"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
@@ -20,7 +22,8 @@ const (
 // writeDeviceConfig does step 1 of enrolling a device: the template with
 // device.id, service.url and the launcher's keys set, written where the
 // image's /etc/idkiosk/kioskd.toml points, then checked by kioskd itself.
-// Root owns it, 0644: kioskd reads it and may not change it.
+// Root owns it, group kioskd, 0640: kioskd reads it and may not change it,
+// and nobody else reads the staff PIN's hash in it.
 func writeDeviceConfig(keys map[string]string) (string, error) {
 	tmpl, err := os.ReadFile(configTemplate)
 	if err != nil {
@@ -31,10 +34,21 @@ func writeDeviceConfig(keys map[string]string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("the image links %s to the data partition: %w", configLink, err)
 	}
-	if err := os.WriteFile(dst, []byte(text), 0o644); err != nil {
+	g, err := user.LookupGroup("kioskd")
+	if err != nil {
+		return "", fmt.Errorf("the image's kioskd group: %w", err)
+	}
+	gid, err := strconv.Atoi(g.Gid)
+	if err != nil {
+		return "", fmt.Errorf("group kioskd: gid %q: %w", g.Gid, err)
+	}
+	if err := os.WriteFile(dst, []byte(text), 0o640); err != nil {
 		return "", err
 	}
-	if err := os.Chmod(dst, 0o644); err != nil {
+	if err := os.Chown(dst, 0, gid); err != nil {
+		return "", err
+	}
+	if err := os.Chmod(dst, 0o640); err != nil {
 		return "", err
 	}
 	out, err := exec.Command("/usr/bin/kioskd", "-check-config", "-config", configLink).CombinedOutput()
