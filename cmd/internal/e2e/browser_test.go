@@ -1,10 +1,7 @@
 package e2e
 
 import (
-	"bytes"
 	"fmt"
-	"image/jpeg"
-	"slices"
 	"testing"
 
 	"github.com/idkiosk/idkiosk/kiosk-ui/browsertest"
@@ -85,21 +82,7 @@ func TestBrowser_LearnerCompletesProfile(t *testing.T) {
 				t.Errorf("service has %q <%s> lang %s two-sided %v %s; want %q <%s> %s %v national_id",
 					p.FullName, p.Email, p.Language, p.TwoSided, p.IDType, tc.name, tc.email, tc.lang, tc.twoSided)
 			}
-			var kinds []api.PhotoKind
-			for _, ph := range p.Photos {
-				kinds = append(kinds, ph.Kind)
-				img, err := jpeg.Decode(bytes.NewReader(ph.JPEG))
-				if err != nil {
-					t.Errorf("%s photo does not decode: %v", ph.Kind, err)
-					continue
-				}
-				if s := img.Bounds().Size(); s.X != 640 || s.Y != 480 || ph.Width != 640 || ph.Height != 480 {
-					t.Errorf("%s photo is %v (says %dx%d), want 640x480 as captured", ph.Kind, s, ph.Width, ph.Height)
-				}
-			}
-			if want := api.RequiredPhotos(tc.twoSided); !slices.Equal(kinds, want) {
-				t.Errorf("photos %v, want %v", kinds, want)
-			}
+			checkPhotos(t, p, tc.twoSided, "")
 		})
 	}
 	if n := len(e.received()); n != len(cases) {

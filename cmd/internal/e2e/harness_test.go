@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image/jpeg"
 	"io"
 	"net"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/idkiosk/idkiosk/cmd/internal/stack"
 	"github.com/idkiosk/idkiosk/kiosk-ui/session"
+	"github.com/idkiosk/idkiosk/sync/api"
 	"github.com/idkiosk/idkiosk/sync/service"
 )
 
@@ -360,6 +363,31 @@ func (e *env) profile(id string) service.ReviewProfile {
 		e.t.Fatalf("review profile %s: status %d", id, code)
 	}
 	return p
+}
+
+// checkPhotos checks what the service holds of a profile's photos: the
+// ones the flow requires, in order, each a 640x480 JPEG that says so, from
+// source (any when empty).
+func checkPhotos(t *testing.T, p service.ReviewProfile, twoSided bool, source string) {
+	t.Helper()
+	var kinds []api.PhotoKind
+	for _, ph := range p.Photos {
+		kinds = append(kinds, ph.Kind)
+		img, err := jpeg.Decode(bytes.NewReader(ph.JPEG))
+		if err != nil {
+			t.Errorf("%s photo does not decode: %v", ph.Kind, err)
+			continue
+		}
+		if s := img.Bounds().Size(); s.X != 640 || s.Y != 480 || ph.Width != 640 || ph.Height != 480 {
+			t.Errorf("%s photo is %v (says %dx%d), want 640x480 as captured", ph.Kind, s, ph.Width, ph.Height)
+		}
+		if source != "" && ph.Source != source {
+			t.Errorf("%s photo from %q, want %q", ph.Kind, ph.Source, source)
+		}
+	}
+	if want := api.RequiredPhotos(twoSided); !slices.Equal(kinds, want) {
+		t.Errorf("photos %v, want %v", kinds, want)
+	}
 }
 
 // kioskHealth is kioskd's /healthz.
