@@ -14,8 +14,10 @@ import (
 
 // wireStaff turns on staff mode when staff.pin_hash is set: the session
 // checks PINs against the hash and records what staff do in the audit
-// file. Without a PIN there is no staff mode and no quality override, and
-// the returned audit is nil (its run returns at once).
+// file, and keeps the PIN lockout in the data directory (stafflock.go) so
+// a restart or a power cut does not reset it. Without a PIN there is no
+// staff mode and no quality override, and the returned audit is nil (its
+// run returns at once).
 func wireStaff(cfg *config.Config, deps *session.Deps, log *slog.Logger) (*staffAudit, session.StaffConfig, error) {
 	sc := session.StaffConfig{
 		IdleTimeout: cfg.Staff.IdleTimeout, FreeAttempts: cfg.Staff.FreeAttempts,
@@ -34,6 +36,7 @@ func wireStaff(cfg *config.Config, deps *session.Deps, log *slog.Logger) (*staff
 		return nil, sc, err
 	}
 	deps.PIN, deps.StaffAudit = pin, audit
+	deps.StaffLockout = newLockoutFile(cfg.Device.DataDir)
 	return audit, sc, nil
 }
 

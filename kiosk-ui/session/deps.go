@@ -153,6 +153,9 @@ type Deps struct {
 	// neither exists. StaffAudit records what staff did; nil: nothing.
 	PIN        PINChecker
 	StaffAudit StaffAudit
+	// StaffLockout keeps the PIN lockout across restarts and power cuts
+	// (stafflock.go); nil: it lives in memory only.
+	StaffLockout LockoutStore
 	// OnReject counts photos that failed their checks (observe.go); nil: nobody.
 	OnReject RejectHook
 }

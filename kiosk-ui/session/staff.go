@@ -19,7 +19,8 @@ import (
 // (PINChecker, kioskd uses scrypt) one guess at a time, and after
 // StaffConfig.FreeAttempts wrong PINs in a row every further one locks the
 // keypad for twice as long as the last, up to MaxLockout. The count
-// survives learner sessions (it is the kiosk's, not a learner's) and ends
+// survives learner sessions (it is the kiosk's, not a learner's), and with
+// Deps.StaffLockout restarts and power cuts too (stafflock.go); it ends
 // only with the right PIN.
 //
 // Staff mode ends on its own: after IdleTimeout without a staff touch,
@@ -131,11 +132,13 @@ type staffMode struct {
 	cfg   StaffConfig
 	pin   PINChecker // nil: no staff mode
 	audit StaffAudit
+	store LockoutStore // nil: the lockout lives in memory only
 
 	unlocked    bool
 	check       *pinJob // the PIN being checked, until its answer arrives
 	failures    int     // wrong PINs in a row
 	lockedUntil time.Time
+	lockout     time.Duration // the last lock's length; 0 before the first
 	timer       Timer
 	timerGen    uint64
 }
@@ -146,8 +149,13 @@ type pinJob struct {
 	abandoned bool
 }
 
+// newStaffMode takes deps with their defaults applied (Clock, Log).
 func newStaffMode(cfg StaffConfig, deps Deps) staffMode {
-	return staffMode{cfg: cfg.withDefaults(), pin: deps.PIN, audit: deps.StaffAudit}
+	m := staffMode{cfg: cfg.withDefaults(), pin: deps.PIN, audit: deps.StaffAudit, store: deps.StaffLockout}
+	if m.pin != nil && m.store != nil {
+		m.restoreLockout(deps.Clock.Now(), deps.Log)
+	}
+	return m
 }
 
 // StaffMode reports whether the staff screens are open: on StepStaff with
@@ -230,7 +238,7 @@ func (s *Session) staffUnlock(pin string) error {
 
 // pinChecked applies a PIN check's answer. A wrong PIN counts even when
 // staff mode ended meanwhile, so leaving cannot be used to guess for free.
-// Callers hold mu.
+// The lockout is saved before the answer is published. Callers hold mu.
 func (s *Session) pinChecked(job *pinJob, ok bool) {
 	s.staff.check = nil
 	now := s.clock.Now()
@@ -242,12 +250,14 @@ func (s *Session) pinChecked(job *pinJob, ok bool) {
 		if left := s.staff.cfg.FreeAttempts - s.staff.failures; left > 0 {
 			msg.Params = map[string]string{"left": strconv.Itoa(left)}
 		} else {
-			d := s.lockout()
+			d := s.staff.nextLockout()
+			s.staff.lockout = d
 			s.staff.lockedUntil = now.Add(d)
 			until := s.staff.lockedUntil.UTC()
 			ev.Event, ev.Until = StaffEventLockedOut, &until
 			msg = &Message{Key: KeyStaffLocked, Params: map[string]string{"seconds": ceilSeconds(d)}}
 		}
+		s.saveLockout()
 		s.log.Warn("staff PIN wrong", "failures", s.staff.failures, "locked_for", max(s.staff.lockedUntil.Sub(now), 0))
 		s.recordStaff(ev)
 		if !job.abandoned { // else nobody is at the keypad any more
@@ -259,6 +269,8 @@ func (s *Session) pinChecked(job *pinJob, ok bool) {
 		s.staff.unlocked = true
 		s.staff.failures = 0
 		s.staff.lockedUntil = time.Time{}
+		s.staff.lockout = 0
+		s.saveLockout()
 		s.message = nil
 		s.log.Info("staff mode unlocked", "step", s.step)
 		s.recordStaff(StaffEvent{Time: now.UTC(), Event: StaffEventUnlocked})
@@ -267,16 +279,6 @@ func (s *Session) pinChecked(job *pinJob, ok bool) {
 		s.touchStaff()
 	}
 	s.changed()
-}
-
-// lockout is how long the keypad locks after the current wrong PIN.
-func (s *Session) lockout() time.Duration {
-	c := s.staff.cfg
-	d := c.Lockout
-	for i := c.FreeAttempts; i < s.staff.failures && d < c.MaxLockout; i++ {
-		d *= 2
-	}
-	return min(d, c.MaxLockout)
 }
 
 // leaveStaff ends staff mode, and leaves the staff screen for welcome.
