@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -203,4 +204,41 @@ func TestBrowser_StaffScreens_DisconnectedCamera(t *testing.T) {
 		browsertest.Click("staff-exit"), b.Step("welcome"))
 	b.CheckConsole()
 	e.stop(e.kioskd)
+}
+
+// A power cut must not hand a guesser fresh tries: three wrong PINs lock
+// the keypad, kioskd is killed as a power cut would (SIGKILL, straight
+// after the third verdict was shown) and started again, and the lock is
+// still there, for the right PIN too.
+func TestStaffLockout_SurvivesAPowerCut(t *testing.T) {
+	e := newEnv(t, map[string]string{"staff.lockout": `"1h"`, "staff.max_lockout": `"2h"`})
+	e.startVerifyd()
+	e.startKioskd()
+	wrong := strings.Repeat("9", len(e.s.StaffPIN))
+	if wrong == e.s.StaffPIN {
+		wrong = strings.Repeat("8", len(e.s.StaffPIN))
+	}
+	e.do(session.Action{Type: session.ActStaffOpen})
+	for try := 1; try <= 3; try++ {
+		e.tryDo(session.Action{Type: session.ActStaffUnlock, PIN: wrong})
+		want := session.KeyStaffPINWrong
+		if try == 3 {
+			want = session.KeyStaffLocked
+		}
+		e.waitState(fmt.Sprintf("wrong PIN %d answered", try), func(s session.State) bool {
+			return s.Staff != nil && !s.Staff.Checking && s.Message != nil && s.Message.Key == want
+		})
+	}
+	e.kioskd.Kill()
+	<-e.kioskd.Done()
+	e.startKioskd()
+
+	st := e.do(session.Action{Type: session.ActStaffOpen})
+	if st.Staff == nil || st.Staff.LockedUntil == nil || time.Until(*st.Staff.LockedUntil) < 50*time.Minute {
+		t.Fatalf("after the restart: staff %+v, want the keypad locked for about an hour", st.Staff)
+	}
+	st, code := e.tryDo(session.Action{Type: session.ActStaffUnlock, PIN: e.s.StaffPIN})
+	if code != http.StatusUnprocessableEntity || st.Message == nil || st.Message.Key != session.KeyStaffLocked || st.Staff.Unlocked {
+		t.Errorf("the right PIN after the restart: %d message %+v, want 422 %q", code, st.Message, session.KeyStaffLocked)
+	}
 }
