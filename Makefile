@@ -64,6 +64,7 @@ vet:
 # IDKIOSK_VM=require does the same for the VM (hardware-in-the-loop) tests.
 test: deps-test vet
 	IDKIOSK_E2E=require IDKIOSK_VM=require $(GO) test -race -count=1 -timeout 20m ./...
+	IDKIOSK_BUILDROOT=require buildroot/check.sh
 
 # Only the tests that boot Debian's kernel under qemu (vivid camera, gpio-sim
 # cradle); the kernel is downloaded once into .cache/vm.
@@ -91,6 +92,8 @@ deps-bench:
 # with the tree. Downloads nothing from Buildroot's mirrors.
 BUILDROOT_DEBS := python3-magic shellcheck flake8 qemu-system-x86 qemu-system-arm \
 	u-boot-qemu u-boot-tools grub-pc-bin genimage mtools dosfstools
+# make test runs the tree's checks that need no Buildroot checkout.
+TEST_DEBS += $(BUILDROOT_DEBS)
 .PHONY: buildroot-check
 buildroot-check:
 	@./.ci/apt-ensure $(BUILDROOT_DEBS)

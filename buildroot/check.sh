@@ -44,6 +44,7 @@ if command -v go >/dev/null; then
 	done
 else
 	echo "skipped: no go on PATH"
+	[ "${IDKIOSK_BUILDROOT:-}" = require ] && fail "no go on PATH"
 fi
 
 br=${BUILDROOT_DIR:-}
