@@ -10,7 +10,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"math/big"
 	"net"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/idkiosk/idkiosk/cmd/kioskd/config"
+	"github.com/idkiosk/idkiosk/sync/durable"
 )
 
 // devCertLifetime: a development certificate is renewed when less than
@@ -53,10 +53,10 @@ func adminCertificate(cfg *config.Config) (tls.Certificate, string, error) {
 	}
 	// The key first: a certificate without its key is useless, and the
 	// next start simply makes both again.
-	if err := writeFileSync(keyPath, keyPEM, 0o600); err != nil {
+	if err := durable.WriteFile(keyPath, keyPEM, 0o600); err != nil {
 		return tls.Certificate{}, "", err
 	}
-	if err := writeFileSync(certPath, certPEM, 0o644); err != nil {
+	if err := durable.WriteFile(certPath, certPEM, 0o644); err != nil {
 		return tls.Certificate{}, "", err
 	}
 	c, err := tls.X509KeyPair(certPEM, keyPEM)
@@ -117,24 +117,4 @@ func fingerprint(c tls.Certificate) string {
 	}
 	sum := sha256.Sum256(c.Certificate[0])
 	return hex.EncodeToString(sum[:])
-}
-
-// writeFileSync writes a whole file and fsyncs it, so a power cut leaves
-// either nothing or the complete file.
-func writeFileSync(path string, data []byte, mode os.FileMode) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	_, err = f.Write(data)
-	err = errors.Join(err, f.Sync(), f.Close())
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/idkiosk/idkiosk/kiosk-ui/session"
+	"github.com/idkiosk/idkiosk/sync/durable"
 )
 
 // lockoutFileName is the staff PIN lockout's file in device.data_dir.
@@ -84,30 +85,8 @@ func (f lockoutFile) Save(st session.StaffLockout) error {
 	if err != nil {
 		return fmt.Errorf("save staff lockout: %w", err)
 	}
-	dir := filepath.Dir(f.path)
-	tmp, err := os.CreateTemp(dir, "."+lockoutFileName+".*") // 0600
-	if err != nil {
+	if err := durable.WriteFile(f.path, append(b, '\n'), 0o600); err != nil {
 		return fmt.Errorf("save staff lockout: %w", err)
-	}
-	_, err = tmp.Write(append(b, '\n'))
-	err = errors.Join(err, tmp.Sync())
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), f.path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("save staff lockout: %w", err)
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("save staff lockout: sync dir: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("save staff lockout: sync dir: %w", err)
 	}
 	return nil
 }

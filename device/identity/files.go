@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/idkiosk/idkiosk/sync/durable"
 )
 
 // File names in the identity directory; see the package documentation.
@@ -23,46 +25,6 @@ const (
 
 // Dir is the identity directory inside a kiosk's data directory.
 func Dir(dataDir string) string { return filepath.Join(dataDir, "identity") }
-
-// writeFile replaces path with b, mode 0600, atomically: the rename is the
-// commit, and the directory fsync makes it survive a power cut.
-func writeFile(dir, name string, b []byte) error {
-	tmp, err := os.CreateTemp(dir, "."+name+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	// CreateTemp makes the file 0600 already; Chmod guards against a
-	// umask-free platform quirk, and costs nothing.
-	err = errors.Join(tmp.Chmod(0o600), writeAll(tmp, b), tmp.Sync())
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), filepath.Join(dir, name))
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	return syncDir(dir)
-}
-
-func writeAll(f *os.File, b []byte) error {
-	_, err := f.Write(b)
-	return err
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	return nil
-}
 
 // readSecret reads a file that must be readable by its owner only: a key
 // someone else could read may already have been copied.
@@ -145,7 +107,7 @@ func removeFile(dir, name string) error {
 	if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("remove %s: %w", name, err)
 	}
-	return syncDir(dir)
+	return durable.SyncDir(dir)
 }
 
 func removeState(dir string) error { return removeFile(dir, stateFile) }

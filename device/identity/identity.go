@@ -15,9 +15,12 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"path/filepath"
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/idkiosk/idkiosk/sync/durable"
 )
 
 // ErrNotEnrolled reports a data directory without a completed enrollment.
@@ -103,7 +106,7 @@ func loadOrCreateSigning(dir string) (ed25519.PrivateKey, error) {
 		return nil, err
 	}
 	defer clear(b)
-	if err := writeFile(dir, signingKeyFile, b); err != nil {
+	if err := durable.WriteFile(filepath.Join(dir, signingKeyFile), b, 0o600); err != nil {
 		return nil, err
 	}
 	return k, nil
@@ -126,7 +129,7 @@ func loadOrCreatePending(dir string) (*ecdsa.PrivateKey, error) {
 		return nil, err
 	}
 	defer clear(b)
-	if err := writeFile(dir, pendingKeyFile, b); err != nil {
+	if err := durable.WriteFile(filepath.Join(dir, pendingKeyFile), b, 0o600); err != nil {
 		return nil, err
 	}
 	return k, nil
@@ -201,7 +204,7 @@ func (p *Pending) Complete(e Enrollment) (*Identity, error) {
 		{keysFile, e.ServiceKeys},
 		{stateFile, append(st, '\n')},
 	} {
-		if err := writeFile(p.dir, f.name, f.b); err != nil {
+		if err := durable.WriteFile(filepath.Join(p.dir, f.name), f.b, 0o600); err != nil {
 			return nil, err
 		}
 	}
@@ -333,7 +336,7 @@ func (id *Identity) PinServiceKeys(b []byte) error {
 	if bytes.Equal(b, id.keys) {
 		return nil
 	}
-	if err := writeFile(id.dir, keysFile, b); err != nil {
+	if err := durable.WriteFile(filepath.Join(id.dir, keysFile), b, 0o600); err != nil {
 		return err
 	}
 	id.keys = bytes.Clone(b)

@@ -418,9 +418,14 @@ func (r *rig) do(a Action) State {
 // generous deadline (the condition is waited for, not timed).
 func (r *rig) wait(what string, cond func(State) bool) State {
 	r.t.Helper()
+	return r.waitFor(what, 10*time.Second, cond)
+}
+
+func (r *rig) waitFor(what string, limit time.Duration, cond func(State) bool) State {
+	r.t.Helper()
 	ch, cancel := r.s.Subscribe()
 	defer cancel()
-	deadline := time.After(10 * time.Second)
+	deadline := time.After(limit)
 	var last State
 	for {
 		select {
@@ -430,7 +435,7 @@ func (r *rig) wait(what string, cond func(State) bool) State {
 				return st
 			}
 		case <-deadline:
-			r.t.Fatalf("waiting for %s: last state step=%s capturing=%v pending=%v message=%v", what, last.Step, last.Capturing, last.Pending, last.Message)
+			r.t.Fatalf("waiting for %s: last state step=%s capturing=%v pending=%v message=%v quality=%+v", what, last.Step, last.Capturing, last.Pending, last.Message, last.Quality)
 		}
 	}
 }

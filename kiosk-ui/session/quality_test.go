@@ -121,21 +121,7 @@ func (r *rig) waitGuidance(key string) State {
 // milliseconds there.
 func (r *rig) waitLong(what string, cond func(State) bool) State {
 	r.t.Helper()
-	ch, cancel := r.s.Subscribe()
-	defer cancel()
-	deadline := time.After(60 * time.Second)
-	var last State
-	for {
-		select {
-		case st := <-ch:
-			last = st
-			if cond(st) {
-				return st
-			}
-		case <-deadline:
-			r.t.Fatalf("waiting for %s: last state step=%s capturing=%v pending=%v message=%v quality=%+v", what, last.Step, last.Capturing, last.Pending, last.Message, last.Quality)
-		}
-	}
+	return r.waitFor(what, 60*time.Second, cond)
 }
 
 // waitAutoPhoto waits for the photo the kiosk takes by itself.

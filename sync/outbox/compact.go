@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/idkiosk/idkiosk/sync/durable"
 )
 
 // FailpointMidCompaction is where Compact calls Options.Failpoint: the
@@ -61,7 +63,7 @@ func (o *Outbox) Compact() (bool, error) {
 	// happens, the db must be reopened on the new one.
 	o.db.Close()
 	o.db = nil
-	if err := syncDir(filepath.Dir(o.path)); err != nil {
+	if err := durable.SyncDir(filepath.Dir(o.path)); err != nil {
 		o.openErr = err
 		return true, fmt.Errorf("outbox compact: sync dir: %w", err)
 	}

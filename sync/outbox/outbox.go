@@ -15,6 +15,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/idkiosk/idkiosk/sync/durable"
 )
 
 // Defaults for a zero Options.
@@ -223,7 +225,7 @@ func (o *Outbox) prepare(path string, created bool) error {
 		return fmt.Errorf("open outbox: %w", err)
 	}
 	if created {
-		if err := syncDir(filepath.Dir(path)); err != nil {
+		if err := durable.SyncDir(filepath.Dir(path)); err != nil {
 			return fmt.Errorf("open outbox: %w", err)
 		}
 	}
@@ -248,15 +250,6 @@ func (o *Outbox) prepare(path string, created bool) error {
 		}
 		return nil
 	})
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // Close releases the file. Items stay on disk for the next Open.
@@ -293,21 +286,7 @@ func (o *Outbox) signal() {
 // of freelist state surviving a failed commit (etcd-io/bbolt#797), and
 // reading the file afresh is the one state known to match the disk.
 func (o *Outbox) update(fn func(*bolt.Tx) error) error {
-	db, unlock, err := o.acquire()
-	if err != nil {
-		return err
-	}
-	var fnErr error
-	err = db.Update(func(tx *bolt.Tx) error {
-		fnErr = fn(tx)
-		return fnErr
-	})
-	unlock()
-	if err != nil && fnErr == nil {
-		o.reopen(db)
-		return commitErr(err)
-	}
-	return closedErr(err)
+	return o.write((*bolt.DB).Update, fn)
 }
 
 // updateShared is update for a write that may share its transaction (and
@@ -315,17 +294,22 @@ func (o *Outbox) update(fn func(*bolt.Tx) error) error {
 // Batch. fn must be idempotent: Batch may run it more than once. A lone
 // caller does not wait for company.
 func (o *Outbox) updateShared(fn func(*bolt.Tx) error) error {
+	defer o.sharing.Add(-1)
 	if o.sharing.Add(1) == 1 {
-		defer o.sharing.Add(-1)
 		return o.update(fn)
 	}
-	defer o.sharing.Add(-1)
+	return o.write((*bolt.DB).Batch, fn)
+}
+
+// write runs fn through commit (Update or Batch) and reopens the file
+// when the commit itself failed, as update says.
+func (o *Outbox) write(commit func(*bolt.DB, func(*bolt.Tx) error) error, fn func(*bolt.Tx) error) error {
 	db, unlock, err := o.acquire()
 	if err != nil {
 		return err
 	}
 	var fnErr error
-	err = db.Batch(func(tx *bolt.Tx) error {
+	err = commit(db, func(tx *bolt.Tx) error {
 		fnErr = fn(tx)
 		return fnErr
 	})

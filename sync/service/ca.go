@@ -15,6 +15,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/idkiosk/idkiosk/sync/durable"
 )
 
 // The device CA issues the kiosks' client certificates at enrollment. It is
@@ -82,11 +84,11 @@ func loadOrCreateCA(dir, certName, keyName, commonName string, now time.Time) (*
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})); err != nil {
+	if err := durable.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
 		return nil, err
 	}
 	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	if err := writeFileAtomic(certPath, certPEM); err != nil {
+	if err := durable.WriteFile(certPath, certPEM, 0o600); err != nil {
 		return nil, err
 	}
 	return parseCA(certPEM, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}))

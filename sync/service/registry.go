@@ -16,6 +16,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/idkiosk/idkiosk/sync/durable"
 )
 
 // The device registry is devices.json in the data directory: enrolled
@@ -196,32 +198,7 @@ func (r *registry) update(now time.Time, f func(*registryData) error) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(r.path, append(b, '\n'))
-}
-
-// writeFileAtomic replaces path with b (mode 0600): temporary file, fsync,
-// rename, fsync of the directory.
-func writeFileAtomic(path string, b []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	_, err = tmp.Write(b)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return syncDir(dir)
+	return durable.WriteFile(r.path, append(b, '\n'), 0o600)
 }
 
 // codeEncoding spells codes in upper-case letters and 2-7: nothing a person

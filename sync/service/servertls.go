@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/idkiosk/idkiosk/sync/durable"
 )
 
 // The service serves HTTPS only: kiosks authenticate with client
@@ -58,10 +60,10 @@ func DevServerTLS(dir string, hosts []string, now time.Time) (tls.Certificate, *
 	if err != nil {
 		return tls.Certificate{}, nil, err
 	}
-	if err := writeFileAtomic(keyPath, keyPEM); err != nil {
+	if err := durable.WriteFile(keyPath, keyPEM, 0o600); err != nil {
 		return tls.Certificate{}, nil, err
 	}
-	if err := writeFileAtomic(certPath, chain); err != nil {
+	if err := durable.WriteFile(certPath, chain, 0o600); err != nil {
 		return tls.Certificate{}, nil, err
 	}
 	c, err := tls.X509KeyPair(chain, keyPEM)

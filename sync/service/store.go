@@ -17,6 +17,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/idkiosk/idkiosk/sync/api"
+	"github.com/idkiosk/idkiosk/sync/durable"
 )
 
 // Buckets. Envelopes live apart from the records so that listing profiles
@@ -341,20 +342,7 @@ func loadSecret(dir string) ([]byte, error) {
 	if err := f.Close(); err != nil {
 		return nil, fmt.Errorf("close service secret: %w", err)
 	}
-	return b, syncDir(dir)
-}
-
-// syncDir makes a newly created file's directory entry durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	return nil
+	return b, durable.SyncDir(dir)
 }
 
 // derive makes a purpose-bound key from the installation secret.
