@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"os"
 	"slices"
 	"testing"
 )
@@ -34,5 +35,32 @@ func TestKeptUnderTmpfs(t *testing.T) {
 				t.Errorf("keptUnderTmpfs = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestTraversable(t *testing.T) {
+	root := t.TempDir()
+	open := root + "/open/inner"
+	closed := root + "/closed/inner"
+	for _, d := range []string{open, closed} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(root+"/closed", 0o700); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		dir  string
+		want bool
+	}{
+		{open, traversable(root)}, // open below root: as root itself (t.TempDir's parents may be 0700)
+		{closed, false},
+		{closed + "/not-yet-made", false},
+	}
+	for _, tt := range tests {
+		if got := traversable(tt.dir); got != tt.want {
+			t.Errorf("traversable(%s) = %v, want %v", tt.dir, got, tt.want)
+		}
 	}
 }

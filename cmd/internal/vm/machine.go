@@ -320,6 +320,9 @@ func (m *Machine) tail(path string, w io.Writer) {
 // NewRunDir makes a fresh run directory under cacheDir/runs.
 func NewRunDir(cacheDir string) (string, error) {
 	base := filepath.Join(cacheDir, "runs")
+	if !traversable(cacheDir) {
+		base = sharedRunsDir
+	}
 	if err := os.MkdirAll(base, 0o755); err != nil {
 		return "", err
 	}
@@ -330,6 +333,27 @@ func NewRunDir(cacheDir string) (string, error) {
 	// MkdirTemp makes it 0700; guest programs running as another user
 	// (an unprivileged kioskd) must reach the binaries in it.
 	return dir, os.Chmod(dir, 0o755)
+}
+
+// sharedRunsDir holds the run directories when the cache is inside a
+// directory other users may not enter (a checkout in root's home, or in a
+// mktemp -d directory): the guest sees host paths with their host modes,
+// and its unprivileged programs (kioskd as nobody or kioskd) must reach
+// the binaries in the run directory. Not under /tmp, /run or /var/tmp,
+// which the guest covers with its own tmpfs.
+const sharedRunsDir = "/var/cache/idkiosk/vm-runs"
+
+// traversable reports whether every directory from / down to dir lets
+// other users through (o+x).
+func traversable(dir string) bool {
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if fi, err := os.Stat(d); err == nil && fi.Mode().Perm()&0o001 == 0 {
+			return false
+		}
+		if d == filepath.Dir(d) {
+			return true
+		}
+	}
 }
 
 // CacheDir is where downloads and run directories go: $IDKIOSK_VM_CACHE if

@@ -55,17 +55,30 @@ func applyOverlay(src string) error {
 			os.Remove(dst)
 			return os.Symlink(target, dst)
 		default:
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			os.Remove(dst)
-			if err := os.WriteFile(dst, b, info.Mode().Perm()); err != nil {
-				return err
-			}
-			return os.Chmod(dst, info.Mode().Perm())
+			return copyFile(p, dst)
 		}
 	})
+}
+
+// copyFile replaces dst with a copy of src, with src's mode, owned by
+// whoever copies (root).
+func copyFile(src, dst string) error {
+	info, err := os.Stat(src)
+	if err != nil {
+		return err
+	}
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	os.Remove(dst)
+	if err := os.WriteFile(dst, b, info.Mode().Perm()); err != nil {
+		return err
+	}
+	return os.Chmod(dst, info.Mode().Perm())
 }
 
 // install puts the host-built programs where the kioskd package installs
@@ -73,10 +86,19 @@ func applyOverlay(src string) error {
 // the booted kernel's modules under /usr/lib/modules, and gpio-sim, which
 // Debian's kernel lacks, mapped to the out-of-tree build.
 func install(c *appliance.GuestConfig) error {
+	// Copied, not linked: kioskd runs as its own user, who may not enter
+	// the host directory they were built in (a checkout in root's home),
+	// and the image installs them root-owned in /usr too.
+	for dst, src := range map[string]string{
+		"/usr/bin/kioskd":               filepath.Join(c.Bin, "kioskd"),
+		"/usr/bin/kioskctl":             filepath.Join(c.Bin, "kioskctl"),
+		"/usr/share/idkiosk/facefinder": filepath.Join(c.Bin, "facefinder"),
+	} {
+		if err := copyFile(src, dst); err != nil {
+			return err
+		}
+	}
 	links := map[string]string{
-		"/usr/bin/kioskd":                 filepath.Join(c.Bin, "kioskd"),
-		"/usr/bin/kioskctl":               filepath.Join(c.Bin, "kioskctl"),
-		"/usr/share/idkiosk/facefinder":   filepath.Join(c.Bin, "facefinder"),
 		"/usr/lib/modules/" + kernelVer(): c.Modules,
 	}
 	for link, target := range links {
